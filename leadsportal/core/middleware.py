@@ -1,0 +1,52 @@
+"""The request log: one structured line per request, never with personal data of leads.
+
+It records who (user id, agency id), what (route name, method, status) and how long (total
+time, number and time of upstream calls). Query strings are left out on purpose: filters can
+carry search terms, and the route name says enough.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from leadsportal.lib import request_metrics
+
+logger = logging.getLogger("leadsportal.request")
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(("/static/", "/sandbox/")):
+            # The sandbox stands in for the remote API: it is not part of the dashboard's traffic.
+            return self.get_response(request)
+        metrics = request_metrics.begin()
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            request_metrics.end()
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": match.view_name if match else None,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "agency_id": getattr(request, "agency_id_for_log", None),
+                "upstream_calls": metrics.upstream_calls,
+                "upstream_ms": round(metrics.upstream_ms, 1),
+                "token_requests": metrics.token_requests,
+                "htmx": request.headers.get("HX-Request") == "true",
+            },
+        )
+        return response

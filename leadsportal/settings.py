@@ -1,0 +1,287 @@
+"""leadsportal settings, driven by the environment.
+
+LEADSPORTAL_ENV selects the profile: "development" (default: safe local defaults, the embedded
+sandbox on) or "production" (every secret and host must come from the environment, or start-up
+stops with a message naming the missing variable). See README.md for the full list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from leadsportal.lib.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_required,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+LEADSPORTAL_ENV = env_str("LEADSPORTAL_ENV", "development") or "development"
+if LEADSPORTAL_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"LEADSPORTAL_ENV={LEADSPORTAL_ENV!r} must be 'development' or 'production'."
+    )
+PRODUCTION = LEADSPORTAL_ENV == "production"
+
+# --- Core -----------------------------------------------------------------------------------
+
+if PRODUCTION:
+    SECRET_KEY = env_required("DJANGO_SECRET_KEY")
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters.")
+    DEBUG = env_bool("DJANGO_DEBUG", False)
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("The environment variable DJANGO_ALLOWED_HOSTS is required in production.")
+else:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "django-insecure-development-only-never-in-production"
+    DEBUG = env_bool("DJANGO_DEBUG", True)
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tables2",
+    "django_filters",
+    "axes",
+    "leadsportal.core",
+    "leadsportal.sandbox",
+    "leadsportal.agencies",
+    "leadsportal.dashboard",
+    "leadsportal.exports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "leadsportal.core.middleware.RequestLogMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "leadsportal.urls"
+WSGI_APPLICATION = "leadsportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "leadsportal.agencies.context_processors.current_agency",
+            ],
+        },
+    },
+]
+
+# --- Database and cache ---------------------------------------------------------------------
+
+_database_url = env_str("DATABASE_URL")
+if PRODUCTION and not _database_url:
+    raise ImproperlyConfigured("The environment variable DATABASE_URL is required in production.")
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "leadsportal"),
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "leadsportal",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:leads"
+LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection: lock a username+IP pair after repeated failures.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5, minimum=0.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+
+# --- i18n -----------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -------------------------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No inline script or style anywhere, no external origin: everything comes from our static files.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+if PRODUCTION:
+    # TLS terminates at the reverse proxy, which sets X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# Agency client secrets are encrypted at rest with these Fernet keys (comma-separated, newest
+# first: MultiFernet encrypts with the first and decrypts with any, so keys can be rotated).
+_fernet_keys = env_list("LEADSPORTAL_FERNET_KEYS", [])
+if PRODUCTION and not _fernet_keys:
+    raise ImproperlyConfigured("The environment variable LEADSPORTAL_FERNET_KEYS is required in production.")
+# Development only: a fixed, public key so the demo works out of the box.
+FERNET_KEYS = _fernet_keys or ["bGVhZHNwb3J0YWwtZGV2ZWxvcG1lbnQta2V5LW9ubHk="]
+
+# --- The leads API --------------------------------------------------------------------------
+
+LEADS_SANDBOX_ENABLED = env_bool("LEADS_SANDBOX_ENABLED", not PRODUCTION)
+_default_base = "http://127.0.0.1:8000/sandbox"
+if PRODUCTION and not LEADS_SANDBOX_ENABLED:
+    LEADS_API_BASE_URL = env_required("LEADS_API_BASE_URL")
+    LEADS_API_TOKEN_URL = env_required("LEADS_API_TOKEN_URL")
+else:
+    LEADS_API_BASE_URL = env_str("LEADS_API_BASE_URL") or _default_base
+    LEADS_API_TOKEN_URL = env_str("LEADS_API_TOKEN_URL") or ""  # "" = base URL + /oauth/token
+for _name, _url in (("LEADS_API_BASE_URL", LEADS_API_BASE_URL), ("LEADS_API_TOKEN_URL", LEADS_API_TOKEN_URL)):
+    if _url and not _url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"{_name}={_url!r} must be an http(s) URL.")
+LEADS_API_SCOPE = env_str("LEADS_API_SCOPE", "laas:leads:get") or "laas:leads:get"
+LEADS_API_CONNECT_TIMEOUT = env_float("LEADS_API_CONNECT_TIMEOUT", 3.05, minimum=0.1)
+LEADS_API_READ_TIMEOUT = env_float("LEADS_API_READ_TIMEOUT", 10.0, minimum=0.1)
+LEADS_API_MAX_RETRIES = env_int("LEADS_API_MAX_RETRIES", 2, minimum=0)
+
+# The embedded sandbox (see leadsportal/sandbox): its clients, data volume and fault knobs.
+LEADS_SANDBOX_CLIENTS = env_str(
+    "LEADS_SANDBOX_CLIENTS",
+    "agence-paris-demo:paris-demo-secret,agence-lyon-demo:lyon-demo-secret",
+)
+LEADS_SANDBOX_LEADS_PER_CLIENT = env_int("LEADS_SANDBOX_LEADS_PER_CLIENT", 2000, minimum=0)
+LEADS_SANDBOX_SEED = env_int("LEADS_SANDBOX_SEED", 20260101)
+LEADS_SANDBOX_LATENCY_MS = env_int("LEADS_SANDBOX_LATENCY_MS", 0, minimum=0)
+LEADS_SANDBOX_FAULT_RATE = env_float("LEADS_SANDBOX_FAULT_RATE", 0.0, minimum=0.0, maximum=1.0)
+LEADS_SANDBOX_TOKEN_TTL = env_int("LEADS_SANDBOX_TOKEN_TTL", 3600, minimum=1)
+LEADS_SANDBOX_RATE_LIMIT = env_int("LEADS_SANDBOX_RATE_LIMIT", 50, minimum=1)
+
+# --- Logging --------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "leadsportal.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's request logger would echo request details; our own request log replaces it.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
