@@ -7,9 +7,12 @@ stops with a message naming the missing variable). See README.md for the full li
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -42,11 +45,17 @@ if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
     ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("The environment variable DJANGO_ALLOWED_HOSTS is required in production.")
+        raise ImproperlyConfigured(
+            "The environment variable DJANGO_ALLOWED_HOSTS is required in production."
+        )
 else:
-    SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "django-insecure-development-only-never-in-production"
+    SECRET_KEY = (
+        env_str("DJANGO_SECRET_KEY") or "django-insecure-development-only-never-in-production"
+    )
     DEBUG = env_bool("DJANGO_DEBUG", True)
-    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    ALLOWED_HOSTS = env_list(
+        "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    )
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -125,7 +134,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
@@ -233,9 +242,19 @@ if PRODUCTION:
 # first: MultiFernet encrypts with the first and decrypts with any, so keys can be rotated).
 _fernet_keys = env_list("LEADSPORTAL_FERNET_KEYS", [])
 if PRODUCTION and not _fernet_keys:
-    raise ImproperlyConfigured("The environment variable LEADSPORTAL_FERNET_KEYS is required in production.")
+    raise ImproperlyConfigured(
+        "The environment variable LEADSPORTAL_FERNET_KEYS is required in production."
+    )
 # Development only: a fixed, public key so the demo works out of the box.
 FERNET_KEYS = _fernet_keys or ["bGVhZHNwb3J0YWwtZGV2ZWxvcG1lbnQta2V5LW9ubHk="]
+for _key in FERNET_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "LEADSPORTAL_FERNET_KEYS must be a comma-separated list of Fernet keys "
+            "(32 url-safe base64-encoded bytes each)."
+        ) from exc
 
 # --- The leads API --------------------------------------------------------------------------
 
@@ -247,9 +266,18 @@ if PRODUCTION and not LEADS_SANDBOX_ENABLED:
 else:
     LEADS_API_BASE_URL = env_str("LEADS_API_BASE_URL") or _default_base
     LEADS_API_TOKEN_URL = env_str("LEADS_API_TOKEN_URL") or ""  # "" = base URL + /oauth/token
-for _name, _url in (("LEADS_API_BASE_URL", LEADS_API_BASE_URL), ("LEADS_API_TOKEN_URL", LEADS_API_TOKEN_URL)):
+for _name, _url in (
+    ("LEADS_API_BASE_URL", LEADS_API_BASE_URL),
+    ("LEADS_API_TOKEN_URL", LEADS_API_TOKEN_URL),
+):
     if _url and not _url.startswith(("http://", "https://")):
         raise ImproperlyConfigured(f"{_name}={_url!r} must be an http(s) URL.")
+    if PRODUCTION and not LEADS_SANDBOX_ENABLED and not _url.startswith("https://"):
+        # Client secrets and tokens travel on these URLs (and oauthlib refuses plain HTTP).
+        raise ImproperlyConfigured(f"{_name}={_url!r} must be an https:// URL in production.")
+if not PRODUCTION or LEADS_SANDBOX_ENABLED:
+    # oauthlib refuses plain-HTTP token URLs; the embedded sandbox serves on loopback HTTP.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 LEADS_API_SCOPE = env_str("LEADS_API_SCOPE", "laas:leads:get") or "laas:leads:get"
 LEADS_API_CONNECT_TIMEOUT = env_float("LEADS_API_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 LEADS_API_READ_TIMEOUT = env_float("LEADS_API_READ_TIMEOUT", 10.0, minimum=0.1)

@@ -28,7 +28,9 @@ class RequestMetrics:
             self.token_requests += 1
 
 
-_current: ContextVar[RequestMetrics | None] = ContextVar("leadsportal_request_metrics", default=None)
+_current: ContextVar[RequestMetrics | None] = ContextVar(
+    "leadsportal_request_metrics", default=None
+)
 
 
 def begin() -> RequestMetrics:

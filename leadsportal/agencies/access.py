@@ -1,0 +1,97 @@
+"""The current agency of a dashboard request.
+
+`agency_required` wraps every dashboard view: it requires a login, loads the user's memberships
+in one query, picks the current one (session key "current_agency_id", else the first agency by
+name) and puts it on the request as `request.membership` / `request.agency` (and
+`request.agency_id_for_log` for the request log).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRedirect
+
+from leadsportal.agencies.models import Agency, Membership
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+SESSION_KEY = "current_agency_id"
+_MEMBERSHIPS_ATTR = "_leadsportal_memberships"
+
+
+class AgencyRequest(HttpRequest):
+    """For type hints of views wrapped by `agency_required`."""
+
+    user: User
+    membership: Membership
+    agency: Agency
+    agency_id_for_log: int
+
+
+def user_memberships(request: HttpRequest) -> list[Membership]:
+    """The user's memberships with their agencies, ordered by agency name; one query per request."""
+    cached = getattr(request, _MEMBERSHIPS_ATTR, None)
+    if cached is not None:
+        return cast(list[Membership], cached)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        memberships: list[Membership] = []
+    else:
+        memberships = list(
+            Membership.objects.filter(user=user)
+            .select_related("agency")
+            .order_by("agency__name", "agency_id")
+        )
+    setattr(request, _MEMBERSHIPS_ATTR, memberships)
+    return memberships
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    """The membership chosen in the session, else the first one; None without any agency."""
+    existing = getattr(request, "membership", None)
+    if existing is not None:
+        return cast(Membership, existing)
+    memberships = user_memberships(request)
+    if not memberships:
+        return None
+    chosen_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    for membership in memberships:
+        if membership.agency_id == chosen_id:
+            return membership
+    return memberships[0]
+
+
+def is_manager(request: HttpRequest) -> bool:
+    membership = current_membership(request)
+    return membership is not None and membership.is_manager
+
+
+def render_no_agency(request: HttpRequest) -> HttpResponse:
+    return render(request, "agencies/no_agency.html", status=403)
+
+
+def agency_required[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> ViewFunc:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if getattr(request, "htmx", False):
+                # A fragment swap would put the login page inside the table: reload instead.
+                login = redirect_to_login(request.get_full_path())
+                return HttpResponseClientRedirect(login["Location"])
+            return redirect_to_login(request.get_full_path())
+        membership = current_membership(request)
+        if membership is None:
+            return render_no_agency(request)
+        request.membership = membership  # type: ignore[attr-defined]
+        request.agency = membership.agency  # type: ignore[attr-defined]
+        request.agency_id_for_log = membership.agency_id  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return cast(ViewFunc, wrapper)

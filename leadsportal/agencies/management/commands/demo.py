@@ -1,0 +1,137 @@
+"""manage.py demo [--addrport 127.0.0.1:8000] [--no-serve]
+
+A ready-to-click local demo: migrates, creates the two demo agencies bound to the embedded
+sandbox's demo clients and a few accounts with one well-known password, prints the logins, then
+runs the development server (which also serves the sandbox). Refused in production.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from leadsportal.agencies.models import Agency, Membership
+from leadsportal.agencies.services import agency_upsert, membership_upsert
+
+DEMO_PASSWORD = "demo-leadsportal"
+
+# Agency name -> (sandbox client id, agents can export)
+DEMO_AGENCIES = {
+    "Agence Paris Démo": ("agence-paris-demo", False),
+    "Agence Lyon Démo": ("agence-lyon-demo", True),
+}
+PARIS, LYON = DEMO_AGENCIES
+AGENT, MANAGER = Membership.Role.AGENT, Membership.Role.MANAGER
+
+# username -> (description, superuser, {agency name: role})
+DEMO_USERS: dict[str, tuple[str, bool, dict[str, str]]] = {
+    "agent": ("agent à Paris", False, {PARIS: AGENT}),
+    "manager": ("responsable à Paris", False, {PARIS: MANAGER}),
+    "multi": ("responsable à Paris et agent à Lyon", False, {PARIS: MANAGER, LYON: AGENT}),
+    "lyon": ("agent à Lyon (peut exporter)", False, {LYON: AGENT}),
+    "sans-agence": ("rattaché à aucune agence", False, {}),
+    "admin": (
+        "superutilisateur, responsable des deux agences",
+        True,
+        {PARIS: MANAGER, LYON: MANAGER},
+    ),
+}
+
+
+def sandbox_clients() -> dict[str, str]:
+    clients = {}
+    for pair in settings.LEADS_SANDBOX_CLIENTS.split(","):
+        client_id, sep, secret = pair.strip().partition(":")
+        if sep and client_id and secret:
+            clients[client_id] = secret
+    return clients
+
+
+def local_base(addrport: str) -> str:
+    """The URL the app uses to reach itself for a runserver address like '0.0.0.0:8000'."""
+    host, sep, port = addrport.rpartition(":")
+    if not sep:
+        host, port = "", addrport
+    if not port.isdigit():
+        raise CommandError(f"--addrport {addrport!r} : attendu HÔTE:PORT, par ex. 127.0.0.1:8000.")
+    if host in {"", "0.0.0.0", "0", "localhost"}:  # noqa: S104 - not a bind, a client address
+        host = "127.0.0.1"
+    elif host in {"[::]", "::"}:
+        host = "[::1]"
+    return f"http://{host}:{port}"
+
+
+class Command(BaseCommand):
+    help = "Prépare une démonstration locale (agences et comptes de démo) et lance le serveur."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addrport", default="127.0.0.1:8000", help="HÔTE:PORT du serveur.")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Préparer les données sans lancer le serveur."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("La démonstration est interdite en production (LEADSPORTAL_ENV).")
+        if not settings.LEADS_SANDBOX_ENABLED:
+            raise CommandError(
+                "La démonstration utilise le bac à sable intégré : LEADS_SANDBOX_ENABLED est désactivé."
+            )
+        addrport: str = options["addrport"]
+        base_url = local_base(addrport) + "/sandbox"
+        clients = sandbox_clients()
+        missing = [cid for cid, _ in DEMO_AGENCIES.values() if cid not in clients]
+        if missing:
+            raise CommandError(
+                "LEADS_SANDBOX_CLIENTS ne contient pas le(s) client(s) de démo : "
+                + ", ".join(missing)
+            )
+
+        call_command("migrate", interactive=False, verbosity=0)
+        with transaction.atomic():
+            agencies: dict[str, Agency] = {}
+            for name, (client_id, agents_can_export) in DEMO_AGENCIES.items():
+                agencies[name] = agency_upsert(
+                    name=name,
+                    client_id=client_id,
+                    client_secret=clients[client_id],
+                    base_url=base_url,
+                    agents_can_export=agents_can_export,
+                ).obj
+            self._create_users(agencies)
+
+        out = self.stdout
+        out.write(self.style.SUCCESS("Démonstration prête."))
+        out.write(f"  Agences : {', '.join(agencies)} (API : {base_url})")
+        out.write(f"  Mot de passe de tous les comptes de démo : {DEMO_PASSWORD}")
+        for username, (description, _, _) in DEMO_USERS.items():
+            out.write(f"    {username:<12} {description}")
+        address = local_base(addrport)
+        out.write(f"  Connexion : {address}/connexion/  —  administration : {address}/admin/")
+        if options["no_serve"]:
+            return
+        call_command("runserver", addrport, use_reloader=False)
+
+    def _create_users(self, agencies: dict[str, Agency]) -> None:
+        user_model = get_user_model()
+        # One hash for all demo accounts: hashing is deliberately slow.
+        password_hash = make_password(DEMO_PASSWORD)
+        for username, (_, superuser, roles) in DEMO_USERS.items():
+            user, _ = user_model.objects.get_or_create(username=username)
+            user.password = password_hash
+            user.is_active = True
+            user.is_staff = user.is_superuser = superuser
+            if not user.email:
+                user.email = f"{username}@demo.invalid"
+            user.save()
+            for agency_name, role in roles.items():
+                membership_upsert(user=user, agency=agencies[agency_name], role=role)
+            Membership.objects.filter(user=user).exclude(agency__name__in=list(roles)).filter(
+                agency__in=list(agencies.values())
+            ).delete()

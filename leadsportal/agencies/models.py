@@ -1,0 +1,115 @@
+"""Agencies (one set of GSL API credentials each) and the memberships of users in them."""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from leadsportal.agencies import crypto
+from leadsportal.leads_api import ApiCredentials, default_token_url
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypt_cached(pk: int | None, token: str) -> str:
+    # Keyed by (pk, token): a new secret or a rotation yields a new token, hence a new entry.
+    # Decryption sits on every dashboard request, so each stored value is decrypted only once
+    # per process.
+    return crypto.decrypt(token)
+
+
+def clear_credentials_cache() -> None:
+    _decrypt_cached.cache_clear()
+
+
+class Agency(models.Model):
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    client_id = models.CharField(_("identifiant client (client_id)"), max_length=200)
+    # A MultiFernet token, never the secret itself; not editable through model forms.
+    client_secret_encrypted = models.TextField(
+        _("secret client (chiffré)"), editable=False, default=""
+    )
+    base_url = models.URLField(
+        _("URL de base de l'API"),
+        blank=True,
+        help_text=_("Laisser vide pour utiliser l'API configurée par défaut."),
+    )
+    agents_can_export = models.BooleanField(
+        _("les agents peuvent exporter"),
+        default=False,
+        help_text=_("Sinon, seuls les responsables de l'agence peuvent exporter des leads."),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agence")
+        verbose_name_plural = _("agences")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_client_secret(self) -> bool:
+        return bool(self.client_secret_encrypted)
+
+    def set_client_secret(self, plain: str) -> None:
+        """Encrypt and store the secret (the caller saves the agency)."""
+        self.client_secret_encrypted = crypto.encrypt(plain)
+
+    def effective_base_url(self) -> str:
+        return (self.base_url or settings.LEADS_API_BASE_URL).rstrip("/")
+
+    def api_credentials(self) -> ApiCredentials:
+        """The decrypted credentials for the leads API client.
+
+        Raises crypto.SecretDecryptionError when no configured key can read the stored secret.
+        """
+        if not self.client_secret_encrypted:
+            raise crypto.SecretDecryptionError(f"Agency {self.pk} has no client secret set.")
+        secret = _decrypt_cached(self.pk, self.client_secret_encrypted)
+        base_url = self.effective_base_url()
+        return ApiCredentials(
+            client_id=self.client_id,
+            client_secret=secret,
+            base_url=base_url,
+            token_url=default_token_url(base_url),
+        )
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        MANAGER = "manager", _("Responsable")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("utilisateur"),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("agence"),
+    )
+    role = models.CharField(_("rôle"), max_length=16, choices=Role, default=Role.AGENT)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__name", "user__username"]
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency"], name="unique_membership_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.agency} ({self.get_role_display()})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER

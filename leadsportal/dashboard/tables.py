@@ -1,0 +1,222 @@
+"""The lead tables, one per family: the columns a person needs to work that kind of lead.
+
+django-tables2 renders the rows of ONE page that the API already paginated and sorted (newest
+first); nothing here sorts or slices, because sorting the visible page alone would mislead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from leadsportal.dashboard import labels
+from leadsportal.dashboard.formatting import erased_marker, paris_datetime, price, surface
+from leadsportal.leads_api import Lead, LeadFamily
+
+
+def _range(low: str, high: str) -> str:
+    if low and high:
+        return f"{low} – {high}" if low != high else low
+    return low or high
+
+
+class LeadTable(tables.Table):
+    date = tables.Column(verbose_name=_("Date"), empty_values=())
+    contact = tables.Column(verbose_name=_("Contact"), empty_values=())
+    phone = tables.Column(verbose_name=_("Téléphone"), empty_values=())
+    email = tables.Column(verbose_name=_("E-mail"), empty_values=())
+    portal = tables.Column(verbose_name=_("Portail"), empty_values=())
+
+    class Meta:
+        orderable = False
+        template_name = "dashboard/table.html"
+        attrs = {"class": "table leads-table"}
+        sequence = ("date", "contact", "phone", "email", "...", "portal")
+
+    def __init__(self, data: Any, *, back_url: str = "", **kwargs: Any) -> None:
+        self.back_url = back_url
+        # Subclasses do not inherit Meta; these hold for every family's table.
+        kwargs.setdefault("orderable", False)
+        kwargs.setdefault("template_name", "dashboard/table.html")
+        kwargs.setdefault("attrs", {"class": "table leads-table"})
+        super().__init__(data, **kwargs)
+
+    def detail_url(self, lead: Lead) -> str:
+        url = reverse("dashboard:lead_detail", args=[lead.lead_id])
+        return f"{url}?{urlencode({'retour': self.back_url})}" if self.back_url else url
+
+    def render_date(self, record: Lead) -> str:
+        return paris_datetime(record.meta.creation_date)
+
+    def render_contact(self, record: Lead) -> SafeString:
+        contact = record.contact
+        name = erased_marker() if contact.is_erased else (contact.full_name or _("(sans nom)"))
+        return format_html('<a href="{}" class="lead-link">{}</a>', self.detail_url(record), name)
+
+    def render_phone(self, record: Lead) -> SafeString | str:
+        if record.contact.is_erased:
+            return erased_marker(short=True)
+        if not record.contact.phone_numbers:
+            return "—"
+        number = record.contact.phone_numbers[0].number
+        return format_html('<a href="tel:{}" class="nowrap">{}</a>', tel_href(number), number)
+
+    def render_email(self, record: Lead) -> SafeString | str:
+        if record.contact.is_erased:
+            return erased_marker(short=True)
+        if not record.contact.email:
+            return "—"
+        return format_html('<a href="mailto:{0}">{0}</a>', record.contact.email)
+
+    def render_portal(self, record: Lead) -> str:
+        return labels.portal_label(record.meta.portal)
+
+
+def tel_href(number: str) -> str:
+    """A dialable tel: target: keep the leading + and the digits, drop spaces, dots, dashes."""
+    stripped = number.strip()
+    digits = "".join(ch for ch in stripped if ch.isdigit())
+    return f"+{digits}" if stripped.startswith("+") else digits
+
+
+def listing_link(lead: Lead) -> SafeString | str:
+    classified = lead.classified
+    if classified is None:
+        return "—"
+    url = reverse("dashboard:classified_leads", args=[classified.classified_id])
+    text = classified.reference or f"n° {classified.classified_id}"
+    return format_html('<a href="{}" class="nowrap">{}</a>', url, text)
+
+
+class ClassifiedLeadTable(LeadTable):
+    listing = tables.Column(verbose_name=_("Annonce"), empty_values=())
+    price = tables.Column(verbose_name=_("Prix"), empty_values=(), attrs={"td": {"class": "num"}})
+    city = tables.Column(verbose_name=_("Ville"), empty_values=())
+
+    def render_listing(self, record: Lead) -> SafeString | str:
+        return listing_link(record)
+
+    def render_price(self, record: Lead) -> str:
+        return price(record.classified.price if record.classified else None)
+
+    def render_city(self, record: Lead) -> str:
+        classified = record.classified
+        return (classified.city or "—") if classified else "—"
+
+
+class AgencyLeadTable(LeadTable):
+    intention = tables.Column(verbose_name=_("Demande"), empty_values=())
+
+    def render_intention(self, record: Lead) -> str:
+        return labels.label(labels.INTENTIONS, record.meta.intention) or "—"
+
+
+class SellerLeadTable(LeadTable):
+    estimated_price = tables.Column(
+        verbose_name=_("Prix estimé"), empty_values=(), attrs={"td": {"class": "num"}}
+    )
+    timeframe = tables.Column(verbose_name=_("Délai de vente"), empty_values=())
+    city = tables.Column(verbose_name=_("Ville"), empty_values=())
+
+    def render_estimated_price(self, record: Lead) -> str:
+        estimation = record.estimation
+        if estimation is None:
+            return "—"
+        return (
+            _range(
+                price(estimation.estimated_price_min, empty=""),
+                price(estimation.estimated_price_max, empty=""),
+            )
+            or "—"
+        )
+
+    def render_timeframe(self, record: Lead) -> str:
+        estimation = record.estimation
+        return (
+            labels.label(labels.SALE_TIMEFRAMES, estimation.sale_timeframe if estimation else None)
+            or "—"
+        )
+
+    def render_city(self, record: Lead) -> str:
+        estimation = record.estimation
+        return (estimation.city or "—") if estimation else "—"
+
+
+class PropertySearchLeadTable(LeadTable):
+    budget = tables.Column(
+        verbose_name=_("Budget"), empty_values=(), attrs={"td": {"class": "num"}}
+    )
+    rooms = tables.Column(verbose_name=_("Pièces"), empty_values=())
+    area = tables.Column(verbose_name=_("Surface"), empty_values=())
+    city = tables.Column(verbose_name=_("Ville"), empty_values=())
+
+    def render_budget(self, record: Lead) -> str:
+        search = record.property_search
+        if search is None:
+            return "—"
+        return _range(price(search.budget_min, empty=""), price(search.budget_max, empty="")) or "—"
+
+    def render_rooms(self, record: Lead) -> str:
+        search = record.property_search
+        if search is None:
+            return "—"
+        low = "" if search.rooms_min is None else str(search.rooms_min)
+        high = "" if search.rooms_max is None else str(search.rooms_max)
+        return _range(low, high) or "—"
+
+    def render_area(self, record: Lead) -> str:
+        search = record.property_search
+        if search is None:
+            return "—"
+        return (
+            _range(
+                surface(search.living_area_min, empty=""), surface(search.living_area_max, empty="")
+            )
+            or "—"
+        )
+
+    def render_city(self, record: Lead) -> str:
+        search = record.property_search
+        if search is None:
+            return "—"
+        places = [search.city or "", ", ".join(search.postal_codes)]
+        return " · ".join(place for place in places if place) or "—"
+
+
+class AllLeadTable(LeadTable):
+    lead_type = tables.Column(verbose_name=_("Type"), empty_values=())
+    subject = tables.Column(verbose_name=_("Objet"), empty_values=())
+
+    class Meta(LeadTable.Meta):
+        sequence = ("date", "lead_type", "contact", "phone", "email", "subject", "portal")
+
+    def render_lead_type(self, record: Lead) -> SafeString:
+        return format_html(
+            '<span class="badge badge--info badge-type badge-type--{}">{}</span>',
+            record.lead_type.value.lower(),
+            labels.LEAD_TYPES[record.lead_type],
+        )
+
+    def render_subject(self, record: Lead) -> SafeString | str:
+        if record.classified is not None:
+            return listing_link(record)
+        if record.estimation is not None:
+            return record.estimation.city or _("Estimation")
+        if record.property_search is not None:
+            return record.property_search.city or _("Recherche")
+        return labels.label(labels.INTENTIONS, record.meta.intention) or "—"
+
+
+TABLES: dict[LeadFamily, type[LeadTable]] = {
+    LeadFamily.ALL: AllLeadTable,
+    LeadFamily.CLASSIFIED: ClassifiedLeadTable,
+    LeadFamily.AGENCY: AgencyLeadTable,
+    LeadFamily.SELLER: SellerLeadTable,
+    LeadFamily.PROPERTY_SEARCH: PropertySearchLeadTable,
+}

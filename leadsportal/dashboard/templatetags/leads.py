@@ -1,0 +1,65 @@
+"""Template filters that show the API's values the way a French agent reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+
+from leadsportal.dashboard import formatting, labels
+from leadsportal.dashboard.tables import tel_href
+from leadsportal.leads_api import Classified
+
+register = template.Library()
+
+
+@register.filter
+def euros(value: float | None) -> str:
+    return formatting.price(value)
+
+
+@register.filter
+def square_metres(value: float | None) -> str:
+    return formatting.surface(value)
+
+
+@register.filter
+def paris_datetime(value: datetime | None) -> str:
+    return formatting.paris_datetime(value)
+
+
+@register.filter
+def paris_date(value: datetime | None) -> str:
+    return formatting.paris_date(value)
+
+
+@register.filter
+def tel(number: str) -> str:
+    return tel_href(number)
+
+
+@register.filter
+def portal_name(code: str | None) -> str:
+    return labels.portal_label(code)
+
+
+@register.filter
+def listing_transaction(listing: Classified) -> str:
+    return labels.label(labels.TRANSACTIONS, listing.transaction_type)
+
+
+_LABELS = {
+    "lead_type": labels.LEAD_TYPES,
+    "estate_type": labels.ESTATE_TYPES,
+    "transaction": labels.TRANSACTIONS,
+    "timeframe": labels.SALE_TIMEFRAMES,
+    "intention": labels.INTENTIONS,
+    "gender": labels.GENDERS,
+    "phone_type": labels.PHONE_TYPES,
+}
+
+
+@register.filter
+def label_of(code: str | None, kind: str) -> str:
+    """`{{ lead.meta.intention|label_of:"intention" }}`: the French label of an API code."""
+    return labels.label(_LABELS[kind], None if code is None else str(code))  # type: ignore[arg-type]

@@ -1,0 +1,305 @@
+"""Lead lists (one per family), the per-listing list and the lead detail.
+
+Each list view renders the full page, or only the region htmx asked for: `#results` (table,
+totals, pagination) when a filter, a page or the page size changes, `#browser` (tabs, filters
+and results) when the tab changes. Every control is also a plain link or form, so the same
+URLs work without JavaScript. Errors of the upstream become a banner, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.crypto import SecretDecryptionError
+from leadsportal.dashboard.forms import (
+    LeadFilterForm,
+    ListingPageForm,
+    default_start,
+    today_in_paris,
+)
+from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
+from leadsportal.leads_api import (
+    Lead,
+    LeadFamily,
+    LeadPage,
+    LeadsApiClient,
+    LeadsApiError,
+    LeadsApiNotFound,
+    LeadsApiRateLimited,
+    LeadsApiValidationError,
+    PageRequest,
+    get_client,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tab:
+    family: LeadFamily
+    slug: str
+    label: str
+
+    @property
+    def url(self) -> str:
+        if self.slug:
+            return reverse("dashboard:family_leads", args=[self.slug])
+        return reverse("dashboard:leads")
+
+
+TABS = (
+    Tab(LeadFamily.ALL, "", gettext_lazy("Tous les leads")),
+    Tab(LeadFamily.CLASSIFIED, "annonces", gettext_lazy("Annonces")),
+    Tab(LeadFamily.AGENCY, "agence", gettext_lazy("Agence")),
+    Tab(LeadFamily.SELLER, "vendeurs", gettext_lazy("Vendeurs")),
+    Tab(LeadFamily.PROPERTY_SEARCH, "recherches", gettext_lazy("Recherches de biens")),
+)
+TABS_BY_SLUG = {tab.slug: tab for tab in TABS}
+
+# The API's field names in validation errors, mapped to the form fields a person can fix.
+API_FIELDS_TO_FORM = {
+    "startdate": "start",
+    "enddate": "end",
+    "classifiedids": "classified",
+    "portals": "portal",
+    "pagesize": "per_page",
+}
+LEAD_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+class UpstreamProblem(Exception):
+    """Raised inside a view to render the page with a banner instead of data."""
+
+
+@dataclass
+class ListResult:
+    """What a list page shows: a page of leads, or a banner saying why not."""
+
+    page: LeadPage | None = None
+    banner: str | None = None
+    status: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def leads_client(request: AgencyRequest) -> LeadsApiClient:
+    return get_client(request.agency.api_credentials())
+
+
+def _status_for(error: LeadsApiError) -> int:
+    if isinstance(error, LeadsApiValidationError):
+        return 400
+    if isinstance(error, LeadsApiRateLimited):
+        return 503
+    return 502
+
+
+def _fetch_page(request: AgencyRequest, fetch: Any, page_request: PageRequest) -> ListResult:
+    """Call the API for one page; a page past the end serves the last page instead."""
+    try:
+        page: LeadPage = fetch(page_request)
+        if page.count and page_request.index > page.page_count:
+            page = fetch(PageRequest(index=page.page_count, size=page_request.size))
+    except SecretDecryptionError:
+        logger.error("agency secret cannot be decrypted", extra={"agency_id": request.agency.pk})
+        return ListResult(
+            banner=_(
+                "Les identifiants API de l'agence sont illisibles (clé de chiffrement changée ?). "
+                "Un administrateur doit les saisir à nouveau."
+            ),
+            status=502,
+        )
+    except LeadsApiError as error:
+        logger.warning(
+            "leads_api error on list",
+            extra={"error": type(error).__name__, "status": error.status},
+        )
+        return ListResult(
+            banner=error.user_message, status=_status_for(error), extra={"error": error}
+        )
+    return ListResult(page=page)
+
+
+def _template_for(request: HttpRequest, template: str, partials: frozenset[str]) -> str:
+    """The whole page, or the partial whose region htmx targets (`HX-Target`)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.history_restore_request or htmx.target not in partials:
+        return template
+    return f"{template}#{htmx.target}"
+
+
+def _respond(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    status: int,
+    partials: frozenset[str] = frozenset({"results", "browser"}),
+) -> HttpResponse:
+    chosen = _template_for(request, template, partials)
+    # htmx does not swap error responses: a fragment always comes with 200 and its banner.
+    if chosen != template:
+        status = 200
+    return render(request, chosen, context, status=status)
+
+
+def _pagination(page: LeadPage | None) -> dict[str, Any]:
+    if page is None:
+        return {}
+    index = min(page.page.index, page.page_count)
+    return {
+        "count": page.count,
+        "page_number": index,
+        "page_count": page.page_count,
+        "previous_page": index - 1 if index > 1 else None,
+        "next_page": index + 1 if index < page.page_count else None,
+        "first_row": (index - 1) * page.page.size + 1 if page.count else 0,
+        "last_row": min(index * page.page.size, page.count),
+    }
+
+
+def _with_defaults(query: QueryDict) -> QueryDict:
+    data = query.copy()
+    if not data.get("start") and not data.get("end"):
+        data["start"] = default_start().isoformat()
+        data["end"] = today_in_paris().isoformat()
+    return data
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(reverse("dashboard:leads"))
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@agency_required
+def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
+    tab = TABS_BY_SLUG.get(family_slug)
+    if tab is None:
+        raise Http404("unknown lead family")
+    form = LeadFilterForm(_with_defaults(request.GET))
+    result = ListResult(status=400)
+    if form.is_valid():
+        client = leads_client(request)
+        criteria = form.criteria()
+        result = _fetch_page(
+            request,
+            lambda page_request: client.search(tab.family, criteria, page_request),
+            form.page_request(),
+        )
+        error = result.extra.get("error")
+        if isinstance(error, LeadsApiValidationError):
+            for api_error in error.errors:
+                form_field = API_FIELDS_TO_FORM.get(api_error.field.lower())
+                if form_field and form_field in form.fields:
+                    form.add_error(form_field, api_error.message)
+    back_url = request.get_full_path()
+    table = TABLES[tab.family](result.page.leads if result.page else [], back_url=back_url)
+    context = {
+        "tab": tab,
+        "tabs": TABS,
+        "form": form,
+        "table": table,
+        "result": result,
+        "list_url": request.path,
+        **_pagination(result.page),
+    }
+    return _respond(request, "dashboard/lead_list.html", context, result.status)
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@agency_required
+def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse:
+    form = ListingPageForm(request.GET)
+    result = ListResult(status=400)
+    if form.is_valid():
+        client = leads_client(request)
+        result = _fetch_page(
+            request,
+            lambda page_request: client.classified_leads(classified_id, page_request),
+            form.page_request(),
+        )
+    listing = next(
+        (lead.classified for lead in (result.page.leads if result.page else ()) if lead.classified),
+        None,
+    )
+    table = ClassifiedLeadTable(
+        result.page.leads if result.page else [],
+        back_url=request.get_full_path(),
+        exclude=("listing",),
+    )
+    context = {
+        "classified_id": classified_id,
+        "listing": listing,
+        "form": form,
+        "table": table,
+        "result": result,
+        "list_url": request.path,
+        **_pagination(result.page),
+    }
+    return _respond(
+        request,
+        "dashboard/classified_leads.html",
+        context,
+        result.status,
+        partials=frozenset({"results"}),
+    )
+
+
+def safe_back_url(request: HttpRequest) -> str:
+    """The list the person came from (with its filters), if it is one of ours."""
+    candidate = request.GET.get("retour", "")
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("dashboard:leads")
+
+
+@require_GET
+@agency_required
+def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
+    if not LEAD_ID_PATTERN.match(lead_id):
+        raise Http404("malformed lead id")
+    banner = None
+    lead: Lead | None = None
+    status = 200
+    try:
+        lead = leads_client(request).get_lead(lead_id)
+    except LeadsApiNotFound as exc:
+        # Another agency's lead and an unknown id look the same: a 404, never the data.
+        raise Http404("lead not found") from exc
+    except SecretDecryptionError:
+        banner = _(
+            "Les identifiants API de l'agence sont illisibles. Un administrateur doit les saisir à nouveau."
+        )
+        status = 502
+    except LeadsApiError as error:
+        banner = error.user_message
+        status = _status_for(error)
+    context = {
+        "lead": lead,
+        "banner": banner,
+        "back_url": safe_back_url(request),
+        "expires_soon": bool(
+            lead
+            and lead.meta.expiration_date
+            and lead.meta.expiration_date - timezone.now() < timedelta(days=30)
+        ),
+    }
+    return render(request, "dashboard/lead_detail.html", context, status=status)

@@ -1,0 +1,236 @@
+"""The lead lists: tabs, filters, pagination, htmx partials, errors — against the live sandbox."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
+from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
+
+pytest_plugins = ["tests.fixtures"]
+
+TAB_URLS = {
+    LeadFamily.ALL: "/leads/",
+    LeadFamily.CLASSIFIED: "/leads/annonces/",
+    LeadFamily.AGENCY: "/leads/agence/",
+    LeadFamily.SELLER: "/leads/vendeurs/",
+    LeadFamily.PROPERTY_SEARCH: "/leads/recherches/",
+}
+FAMILY_COLUMNS = {
+    LeadFamily.ALL: ["Type", "Objet"],
+    LeadFamily.CLASSIFIED: ["Annonce", "Prix", "Ville"],
+    LeadFamily.AGENCY: ["Demande"],
+    LeadFamily.SELLER: ["Prix estimé", "Délai de vente", "Ville"],
+    LeadFamily.PROPERTY_SEARCH: ["Budget", "Pièces", "Surface", "Ville"],
+}
+COMMON_COLUMNS = ["Date", "Contact", "Téléphone", "E-mail", "Portail"]
+
+
+def headers(html: str) -> list[str]:
+    return re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', html)
+
+
+def rows(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S) if "table-empty" not in row]
+
+
+def expected_page(agency, family: LeadFamily, criteria: SearchCriteria, page: PageRequest):
+    return get_client(agency.api_credentials()).search(family, criteria, page)
+
+
+def default_criteria() -> SearchCriteria:
+    return SearchCriteria(
+        start=start_of_day(default_start()), end=start_of_day(today_in_paris() + timedelta(days=1))
+    )
+
+
+def test_it_requires_login(client, db):
+    response = client.get("/leads/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/connexion/")
+
+
+def test_home_goes_to_the_lead_list(agent):
+    response = agent.client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/leads/"
+
+
+@pytest.mark.parametrize("family", list(LeadFamily))
+def test_each_tab_lists_its_family_with_its_columns(agent, paris, family):
+    response = agent.client.get(TAB_URLS[family])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert headers(html)[:5] != []
+    for column in COMMON_COLUMNS + FAMILY_COLUMNS[family]:
+        assert column in headers(html)
+    expected = expected_page(paris, family, default_criteria(), PageRequest())
+    assert len(rows(html)) == len(expected.leads)
+    for lead in expected.leads:
+        assert lead.lead_id in html
+    assert f"{expected.count:,}".replace(",", "\u202f") in html or str(expected.count) in html
+
+
+def test_a_list_view_costs_one_upstream_call_and_one_token(agent, sandbox):
+    agent.client.get("/leads/")
+    agent.client.get("/leads/?page=2")
+    assert sandbox.api_requests() == 2
+    assert sandbox.token_requests() == 1
+
+
+def test_dates_show_in_paris_time_and_default_to_the_last_seven_days(agent, paris):
+    html = agent.client.get("/leads/").content.decode()
+    lead = expected_page(paris, LeadFamily.ALL, default_criteria(), PageRequest()).leads[0]
+    local = lead.meta.creation_date.astimezone(start_of_day(today_in_paris()).tzinfo)
+    assert local.strftime("%d/%m/%Y %H:%M") in html
+    assert f'value="{default_start().isoformat()}"' in html
+    assert f'value="{today_in_paris().isoformat()}"' in html
+
+
+def test_the_portal_filter_narrows_the_list(agent, paris):
+    html = agent.client.get("/leads/?portal=LIM-FRA&per_page=100").content.decode()
+    criteria = default_criteria()
+    expected = expected_page(
+        paris,
+        LeadFamily.ALL,
+        SearchCriteria(start=criteria.start, end=criteria.end, portals=("LIM-FRA",)),
+        PageRequest(size=100),
+    )
+    assert len(rows(html)) == len(expected.leads)
+    assert all("Logic-Immo" in row for row in rows(html))
+
+
+def test_the_listing_filter_narrows_the_list(agent, paris):
+    start = today_in_paris() - timedelta(days=60)
+    sample = expected_page(
+        paris,
+        LeadFamily.CLASSIFIED,
+        SearchCriteria(start=start_of_day(start), end=start_of_day(today_in_paris() + timedelta(days=1))),
+        PageRequest(size=1),
+    ).leads[0]
+    listing_id = sample.classified.classified_id
+    html = agent.client.get(
+        f"/leads/annonces/?start={start.isoformat()}&end={today_in_paris().isoformat()}&classified={listing_id}&per_page=100"
+    ).content.decode()
+    assert rows(html)
+    assert all(f"/annonces/{listing_id}/leads/" in row for row in rows(html))
+
+
+def test_the_date_range_is_limited_to_92_days_with_a_message(agent, sandbox):
+    response = agent.client.get("/leads/?start=2026-01-01&end=2026-06-30")
+    assert response.status_code == 400
+    assert "92 jours" in response.content.decode()
+    assert sandbox.api_requests() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("start=demain&end=2026-01-01", "Saisissez une date valide"),
+        ("classified=abc", "ne contient que des chiffres"),
+        ("portal=XYZ-FRA", "Portail inconnu"),
+        ("start=2026-03-10&end=2026-03-01", "La date de fin doit suivre"),
+        ("per_page=7", "Sélectionnez un choix valide"),
+    ],
+)
+def test_bad_filters_show_a_message_not_an_error(agent, query, message):
+    response = agent.client.get(f"/leads/?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", ""])
+def test_nonsense_pages_serve_the_first_page(agent, page):
+    response = agent.client.get(f"/leads/?page={page}")
+    assert response.status_code == 200
+    assert "page 1 sur" in response.content.decode()
+
+
+def test_a_page_past_the_end_serves_the_last_page(agent, paris):
+    expected = expected_page(paris, LeadFamily.ALL, default_criteria(), PageRequest(size=20))
+    response = agent.client.get(f"/leads/?page={10**9}")
+    assert response.status_code == 200
+    assert f"page {expected.page_count} sur {expected.page_count}" in response.content.decode()
+
+
+def test_pagination_shows_the_total_and_page_n_of_m(agent, paris):
+    expected = expected_page(paris, LeadFamily.ALL, default_criteria(), PageRequest(index=2, size=50))
+    html = agent.client.get("/leads/?per_page=50&page=2").content.decode()
+    assert f"page 2 sur {expected.page_count}" in html
+    assert len(rows(html)) == len(expected.leads)
+    assert "?per_page=50&amp;page=3" in html or expected.page_count == 2
+
+
+def test_htmx_gets_only_the_results_region(agent):
+    full = agent.client.get("/leads/?per_page=100")
+    partial = agent.client.get("/leads/?per_page=100", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert b"<html" in full.content and b"<html" not in partial.content
+    assert b'id="results"' in partial.content and b'id="filters"' not in partial.content
+    assert b"<table" in partial.content
+    assert len(partial.content) < len(full.content)
+    assert "HX-Request" in partial["Vary"]
+
+
+def test_htmx_tab_change_gets_tabs_filters_and_results(agent):
+    response = agent.client.get("/leads/vendeurs/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browser")
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'id="browser"' in html and 'id="filters"' in html and 'id="results"' in html
+    assert 'aria-current="page" class="is-active" data-tab="seller"' in html
+
+
+def test_an_unavailable_upstream_renders_a_banner(agent, sandbox):
+    sandbox.configure(fault_mode="unavailable503", fault_next=100)
+    response = agent.client.get("/leads/")
+    assert response.status_code == 502
+    assert "momentanément indisponible" in response.content.decode()
+    partial = agent.client.get("/leads/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    assert partial.status_code == 200
+    assert "momentanément indisponible" in partial.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [("error500", "momentanément indisponible"), ("malformed", "réponse illisible")],
+)
+def test_upstream_faults_render_banners_never_500(agent, sandbox, fault, message):
+    sandbox.configure(fault_mode=fault, fault_next=100)
+    response = agent.client.get("/leads/")
+    assert response.status_code == 502
+    assert message in response.content.decode()
+
+
+def test_rejected_credentials_render_a_banner(agent, paris):
+    paris.set_client_secret("not-the-secret")
+    paris.save()
+    cache.clear()
+    response = agent.client.get("/leads/")
+    assert response.status_code == 502
+    assert "identifiants API" in response.content.decode()
+
+
+def test_rate_limited_upstream_renders_a_banner(agent, sandbox):
+    agent.client.get("/leads/")  # token fetched
+    sandbox.configure(rate_limit=1)
+    statuses = [agent.client.get("/leads/").status_code for _ in range(3)]
+    assert set(statuses) <= {200, 503}
+
+
+def test_erased_contacts_show_as_erased(agent, paris):
+    start = today_in_paris() - timedelta(days=89)
+    found = False
+    for page in range(1, 40):
+        html = agent.client.get(
+            f"/leads/?start={start.isoformat()}&end={today_in_paris().isoformat()}&per_page=100&page={page}"
+        ).content.decode()
+        if "Données effacées (RGPD)" in html:
+            found = True
+            break
+        if f"page {page} sur {page}" in html:
+            break
+    assert found
+    assert "None" not in "".join(rows(html))

@@ -1,0 +1,92 @@
+"""Fixtures shared by the dashboard, export and follow-up tests: agencies wired to the live
+sandbox, their members, and logged-in test clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
+from django.test import Client
+
+from leadsportal.agencies.models import Agency, Membership, clear_credentials_cache
+from leadsportal.leads_api import get_client
+
+PASSWORD = "Correct-horse-42"
+PARIS_CLIENT = ("agence-paris-demo", "paris-demo-secret")
+LYON_CLIENT = ("agence-lyon-demo", "lyon-demo-secret")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_caches() -> Iterator[None]:
+    # Tokens and decrypted secrets of one test must not leak into the next one.
+    cache.clear()
+    get_client.cache_clear()
+    clear_credentials_cache()
+    yield
+    cache.clear()
+    get_client.cache_clear()
+    clear_credentials_cache()
+
+
+def _agency(name: str, client: tuple[str, str], base_url: str, **fields: object) -> Agency:
+    agency = Agency(name=name, client_id=client[0], base_url=base_url, **fields)
+    agency.set_client_secret(client[1])
+    agency.save()
+    return agency
+
+
+@pytest.fixture
+def paris(db: None, sandbox_server) -> Agency:  # type: ignore[no-untyped-def]
+    return _agency("Agence Paris Démo", PARIS_CLIENT, sandbox_server.sandbox_url)
+
+
+@pytest.fixture
+def lyon(db: None, sandbox_server) -> Agency:  # type: ignore[no-untyped-def]
+    return _agency("Agence Lyon Démo", LYON_CLIENT, sandbox_server.sandbox_url)
+
+
+@pytest.fixture
+def make_member(db: None) -> Callable[..., AbstractUser]:
+    def make(username: str, *memberships: tuple[Agency, str]) -> AbstractUser:
+        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+        for agency, role in memberships:
+            Membership.objects.create(user=user, agency=agency, role=role)
+        return user
+
+    return make
+
+
+@dataclass
+class LoggedIn:
+    client: Client
+    user: AbstractUser
+
+
+@pytest.fixture
+def login(make_member) -> Callable[..., LoggedIn]:  # type: ignore[no-untyped-def]
+    def log_in(username: str, *memberships: tuple[Agency, str]) -> LoggedIn:
+        user = make_member(username, *memberships)
+        client = Client()
+        client.force_login(user)
+        return LoggedIn(client=client, user=user)
+
+    return log_in
+
+
+@pytest.fixture
+def agent(login, paris) -> LoggedIn:  # type: ignore[no-untyped-def]
+    return login("agent.paris", (paris, "agent"))
+
+
+@pytest.fixture
+def manager(login, paris) -> LoggedIn:  # type: ignore[no-untyped-def]
+    return login("manager.paris", (paris, "manager"))
+
+
+@pytest.fixture
+def lyon_agent(login, lyon) -> LoggedIn:  # type: ignore[no-untyped-def]
+    return login("agent.lyon", (lyon, "agent"))
