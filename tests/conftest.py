@@ -16,6 +16,9 @@ import pytest
 if TYPE_CHECKING:
     from leadsportal.sandbox.state import SandboxState
 
+# Agencies wired to the live sandbox, their members and logged-in clients: see tests/fixtures.py.
+pytest_plugins = ["tests.fixtures"]
+
 # Rate limit of the sandbox during tests (requests per second and client), see `sandbox_server`.
 TEST_RATE_LIMIT = 1_000
 

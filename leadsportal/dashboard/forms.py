@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,9 @@ PAGE_SIZES = (20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
 DEFAULT_WINDOW_DAYS = 7
 PARIS = ZoneInfo("Europe/Paris")
+# Dates outside these bounds are typing mistakes (and would overflow date arithmetic).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 # Beyond this, a page number is nonsense and would only cost an upstream call.
 MAX_PAGE = 1_000_000
 
@@ -30,6 +34,15 @@ def default_start() -> date:
 
 def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=PARIS)
+
+
+def with_default_dates(query: QueryDict) -> QueryDict:
+    """The query string with the default window (the last 7 days) when it names no dates."""
+    data = query.copy()
+    if not data.get("start") and not data.get("end"):
+        data["start"] = default_start().isoformat()
+        data["end"] = today_in_paris().isoformat()
+    return data
 
 
 class PageSizeField(forms.TypedChoiceField):
@@ -99,6 +112,17 @@ class LeadFilterForm(ListingPageForm):
             return cleaned
         start: date | None = cleaned.get("start")
         end: date | None = cleaned.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(
+                    name,
+                    _("Choisissez une date entre %(first)s et %(last)s.")
+                    % {
+                        "first": EARLIEST_DATE.strftime("%d/%m/%Y"),
+                        "last": LATEST_DATE.strftime("%d/%m/%Y"),
+                    },
+                )
+                return cleaned
         if start is None and end is None:
             end = today_in_paris()
             start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)

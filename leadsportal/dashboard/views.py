@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,12 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.crypto import SecretDecryptionError
-from leadsportal.dashboard.forms import (
-    LeadFilterForm,
-    ListingPageForm,
-    default_start,
-    today_in_paris,
-)
+from leadsportal.dashboard.forms import LeadFilterForm, ListingPageForm, with_default_dates
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
 from leadsportal.leads_api import (
     Lead,
@@ -171,14 +166,6 @@ def _pagination(page: LeadPage | None) -> dict[str, Any]:
     }
 
 
-def _with_defaults(query: QueryDict) -> QueryDict:
-    data = query.copy()
-    if not data.get("start") and not data.get("end"):
-        data["start"] = default_start().isoformat()
-        data["end"] = today_in_paris().isoformat()
-    return data
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("dashboard:leads"))
@@ -191,7 +178,7 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     tab = TABS_BY_SLUG.get(family_slug)
     if tab is None:
         raise Http404("unknown lead family")
-    form = LeadFilterForm(_with_defaults(request.GET))
+    form = LeadFilterForm(with_default_dates(request.GET))
     result = ListResult(status=400)
     if form.is_valid():
         client = leads_client(request)

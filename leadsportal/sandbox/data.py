@@ -553,10 +553,9 @@ def _make_listing(
             rooms = None if rng.random() < 0.5 else rooms
         factor = 0.85 if estate == "HOUSE" else 1.0
         if transaction == "SALE":
-            price = round(area * region.sale_m2 * factor * rng.uniform(0.8, 1.25), -3)
+            price = int(round(area * region.sale_m2 * factor * rng.uniform(0.8, 1.25), -3))
         else:
-            price = round(area * region.rent_m2 * rng.uniform(0.85, 1.2), -1)
-        price = int(price)
+            price = int(round(area * region.rent_m2 * rng.uniform(0.85, 1.2), -1))
     label = _ESTATE_LABELS[estate]
     parts = [label]
     if rooms:

@@ -25,7 +25,7 @@ _KEY_LABEL = "leadsportal.sandbox.jwt-signing-key"
 def configured_clients() -> dict[str, str]:
     """client_id → client_secret from settings.LEADS_SANDBOX_CLIENTS ("id:secret,id:secret")."""
     clients: dict[str, str] = {}
-    for item in settings.LEADS_SANDBOX_CLIENTS.split(","):
+    for item in (settings.LEADS_SANDBOX_CLIENTS or "").split(","):
         client_id, sep, secret = item.strip().partition(":")
         if client_id and sep:
             clients[client_id] = secret

@@ -148,3 +148,18 @@ def test_it_loads_the_memberships_in_one_query_per_page(client, probe_urls, make
     agency_queries = [q for q in queries if "agencies_agency" in q["sql"]]
     assert len(membership_queries) == 1
     assert agency_queries == membership_queries  # agencies come with the same join
+
+
+def test_it_tells_the_request_log_which_agency_was_used(
+    client, probe_urls, make_user, paris, lyon, caplog
+):
+    client.force_login(make_user(memberships={paris: "agent", lyon: "agent"}))
+    client.post(SWITCH_URL, {"agency": paris.pk})
+
+    caplog.clear()
+    with caplog.at_level("INFO", logger="leadsportal.request"):
+        client.get(probe_urls)
+
+    (record,) = [r for r in caplog.records if r.name == "leadsportal.request"]
+    assert record.agency_id == paris.pk
+    assert record.route == "agency-probe"

@@ -11,7 +11,6 @@ from django.core.cache import cache
 from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
 
-pytest_plugins = ["tests.fixtures"]
 
 TAB_URLS = {
     LeadFamily.ALL: "/leads/",
