@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("leadsportal.agencies.urls")),
     path("", include("leadsportal.dashboard.urls")),
     path("", include("leadsportal.exports.urls")),
+    path("", include("leadsportal.followup.urls")),
 ]
 
 if settings.LEADS_SANDBOX_ENABLED:

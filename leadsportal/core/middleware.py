@@ -50,3 +50,27 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class FrenchFirstLocaleMiddleware:
+    """French for everyone unless the person picked another language in the header.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an agent whose
+    browser happens to be in English would get an English dashboard they never asked for.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
