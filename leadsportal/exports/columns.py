@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from leadsportal.dashboard import labels
 from leadsportal.leads_api import Lead, LeadFamily
@@ -38,17 +38,18 @@ class Kind(enum.Enum):
 
 
 Value = str | int | float | datetime | None
+StrOrPromise = str | Promise
 
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: StrOrPromise  # resolved in the language of the request, see `headers`
     kind: Kind
     value: Callable[[Lead], Value]
     width: int = 18  # characters, for the XLSX column
 
     def __str__(self) -> str:
-        return self.header
+        return str(self.header)
 
 
 def erased_name() -> str:
@@ -102,41 +103,57 @@ def _subject(lead: Lead) -> str | None:
     return labels.label(labels.INTENTIONS, lead.meta.intention) or None
 
 
+def _intention(lead: Lead) -> str | None:
+    return labels.label(labels.INTENTIONS, lead.meta.intention) or None
+
+
+def _timeframe(lead: Lead) -> str | None:
+    if lead.estimation is None:
+        return None
+    return labels.label(labels.SALE_TIMEFRAMES, lead.estimation.sale_timeframe) or None
+
+
+def _postal_codes(lead: Lead) -> str | None:
+    if lead.property_search is None:
+        return None
+    return ", ".join(lead.property_search.postal_codes) or None
+
+
 COMMON_HEAD: tuple[Column, ...] = (
-    Column(str(_("Date")), Kind.DATETIME, lambda lead: lead.meta.creation_date, 17),
-    Column(str(_("Identifiant du lead")), Kind.TEXT, lambda lead: lead.lead_id, 38),
-    Column(str(_("Type")), Kind.TEXT, lambda lead: str(labels.LEAD_TYPES[lead.lead_type]), 11),
-    Column(str(_("Contact")), Kind.TEXT, _contact, 26),
-    Column(str(_("Contact effacé (RGPD)")), Kind.TEXT, _erased_flag, 12),
-    Column(str(_("Téléphone")), Kind.PHONE, _first_phone, 19),
-    Column(str(_("Autres téléphones")), Kind.PHONE, _other_phones, 22),
-    Column(str(_("E-mail")), Kind.TEXT, _email, 32),
-    Column(str(_("Portail")), Kind.TEXT, lambda lead: labels.portal_label(lead.meta.portal), 16),
+    Column(_("Date"), Kind.DATETIME, lambda lead: lead.meta.creation_date, 17),
+    Column(_("Identifiant du lead"), Kind.TEXT, lambda lead: lead.lead_id, 38),
+    Column(_("Type"), Kind.TEXT, lambda lead: str(labels.LEAD_TYPES[lead.lead_type]), 11),
+    Column(_("Contact"), Kind.TEXT, _contact, 26),
+    Column(_("Contact effacé (RGPD)"), Kind.TEXT, _erased_flag, 12),
+    Column(_("Téléphone"), Kind.PHONE, _first_phone, 19),
+    Column(_("Autres téléphones"), Kind.PHONE, _other_phones, 22),
+    Column(_("E-mail"), Kind.TEXT, _email, 32),
+    Column(_("Portail"), Kind.TEXT, lambda lead: labels.portal_label(lead.meta.portal), 16),
 )
-MESSAGE = Column(str(_("Message")), Kind.TEXT, _message, 60)
+MESSAGE = Column(_("Message"), Kind.TEXT, _message, 60)
 
 
 def _classified_columns() -> tuple[Column, ...]:
     return (
         Column(
-            str(_("Annonce")),
+            _("Annonce"),
             Kind.TEXT,
             lambda lead: lead.classified.reference if lead.classified else None,
         ),
         Column(
-            str(_("N° d'annonce")),
+            _("N° d'annonce"),
             Kind.INTEGER,
             lambda lead: lead.classified.classified_id if lead.classified else None,
             12,
         ),
         Column(
-            str(_("Prix (€)")),
+            _("Prix (€)"),
             Kind.NUMBER,
             lambda lead: lead.classified.price if lead.classified else None,
             12,
         ),
         Column(
-            str(_("Ville")),
+            _("Ville"),
             Kind.TEXT,
             lambda lead: lead.classified.city if lead.classified else None,
         ),
@@ -148,18 +165,10 @@ def _seller_columns() -> tuple[Column, ...]:
         return lambda lead: getattr(lead.estimation, attribute) if lead.estimation else None
 
     return (
-        Column(str(_("Prix estimé min (€)")), Kind.NUMBER, estimation("estimated_price_min"), 14),
-        Column(str(_("Prix estimé max (€)")), Kind.NUMBER, estimation("estimated_price_max"), 14),
-        Column(
-            str(_("Délai de vente")),
-            Kind.TEXT,
-            lambda lead: (
-                labels.label(labels.SALE_TIMEFRAMES, lead.estimation.sale_timeframe) or None
-                if lead.estimation
-                else None
-            ),
-        ),
-        Column(str(_("Ville")), Kind.TEXT, estimation("city")),
+        Column(_("Prix estimé min (€)"), Kind.NUMBER, estimation("estimated_price_min"), 14),
+        Column(_("Prix estimé max (€)"), Kind.NUMBER, estimation("estimated_price_max"), 14),
+        Column(_("Délai de vente"), Kind.TEXT, _timeframe),
+        Column(_("Ville"), Kind.TEXT, estimation("city")),
     )
 
 
@@ -170,22 +179,14 @@ def _search_columns() -> tuple[Column, ...]:
         )
 
     return (
-        Column(str(_("Budget min (€)")), Kind.NUMBER, search("budget_min"), 12),
-        Column(str(_("Budget max (€)")), Kind.NUMBER, search("budget_max"), 12),
-        Column(str(_("Pièces min")), Kind.INTEGER, search("rooms_min"), 8),
-        Column(str(_("Pièces max")), Kind.INTEGER, search("rooms_max"), 8),
-        Column(str(_("Surface min (m²)")), Kind.NUMBER, search("living_area_min"), 10),
-        Column(str(_("Surface max (m²)")), Kind.NUMBER, search("living_area_max"), 10),
-        Column(str(_("Ville")), Kind.TEXT, search("city")),
-        Column(
-            str(_("Codes postaux")),
-            Kind.TEXT,
-            lambda lead: (
-                ", ".join(lead.property_search.postal_codes) or None
-                if lead.property_search
-                else None
-            ),
-        ),
+        Column(_("Budget min (€)"), Kind.NUMBER, search("budget_min"), 12),
+        Column(_("Budget max (€)"), Kind.NUMBER, search("budget_max"), 12),
+        Column(_("Pièces min"), Kind.INTEGER, search("rooms_min"), 8),
+        Column(_("Pièces max"), Kind.INTEGER, search("rooms_max"), 8),
+        Column(_("Surface min (m²)"), Kind.NUMBER, search("living_area_min"), 10),
+        Column(_("Surface max (m²)"), Kind.NUMBER, search("living_area_max"), 10),
+        Column(_("Ville"), Kind.TEXT, search("city")),
+        Column(_("Codes postaux"), Kind.TEXT, _postal_codes),
     )
 
 
@@ -194,20 +195,18 @@ def columns_for(family: LeadFamily) -> tuple[Column, ...]:
     if family is LeadFamily.CLASSIFIED:
         middle = _classified_columns()
     elif family is LeadFamily.AGENCY:
-        middle = (
-            Column(
-                str(pgettext_lazy("lead request", "Demande")),
-                Kind.TEXT,
-                lambda lead: labels.label(labels.INTENTIONS, lead.meta.intention) or None,
-            ),
-        )
+        middle = (Column(_("Demande"), Kind.TEXT, _intention),)
     elif family is LeadFamily.SELLER:
         middle = _seller_columns()
     elif family is LeadFamily.PROPERTY_SEARCH:
         middle = _search_columns()
     else:
-        middle = (Column(str(_("Objet")), Kind.TEXT, _subject, 22),)
+        middle = (Column(_("Objet"), Kind.TEXT, _subject, 22),)
     return (*COMMON_HEAD, *middle, MESSAGE)
+
+
+def headers(columns: tuple[Column, ...]) -> list[str]:
+    return [str(column.header) for column in columns]
 
 
 def row_values(columns: tuple[Column, ...], lead: Lead) -> list[Value]:

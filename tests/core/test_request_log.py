@@ -13,9 +13,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client
 from django.urls import path
 
+from leadsportal.agencies.models import Agency
 from leadsportal.core import views as core_views
 from leadsportal.core.logging import JsonFormatter
 from leadsportal.lib import request_metrics
+from tests.fixtures import LoggedIn
 
 
 def fake_upstream_view(request: HttpRequest) -> HttpResponse:
@@ -140,3 +142,22 @@ def test_it_marks_htmx_requests(client: Client, request_log: RequestLog) -> None
 
     (line,) = request_log()
     assert line["htmx"] is True
+
+
+def test_it_counts_the_real_api_calls_of_a_dashboard_page(
+    agent: LoggedIn, paris: Agency, request_log: RequestLog
+) -> None:
+    agent.client.get("/leads/")
+    agent.client.get("/leads/")
+
+    first, second = request_log()
+    assert first["route"] == "dashboard:leads"
+    assert first["status"] == 200
+    assert first["user_id"] == agent.user.pk
+    assert first["agency_id"] == paris.pk
+    assert first["upstream_calls"] >= 1
+    assert first["upstream_ms"] > 0
+    assert first["token_requests"] == 1
+    # The token is cached: the next page fetches no new one.
+    assert second["route"] == "dashboard:leads"
+    assert second["token_requests"] == 0
