@@ -43,3 +43,14 @@ def erased_marker(*, short: bool = False) -> SafeString:
     """How a GDPR-erased contact shows: said plainly, never as a blank that looks like missing data."""
     text = _("effacé (RGPD)") if short else _("Données effacées (RGPD)")
     return format_html('<span class="badge badge--muted erased">{}</span>', text)
+
+
+def bounds(low: str, high: str) -> str:
+    """A range as a person says it: "a – b", "à partir de a", "jusqu'à b", or "—"."""
+    if low and high:
+        return low if low == high else f"{low} – {high}"
+    if low:
+        return _("à partir de %(low)s") % {"low": low}
+    if high:
+        return _("jusqu'à %(high)s") % {"high": high}
+    return "—"

@@ -16,14 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
-from leadsportal.dashboard.formatting import erased_marker, paris_datetime, price, surface
+from leadsportal.dashboard.formatting import bounds, erased_marker, paris_datetime, price, surface
 from leadsportal.leads_api import Lead, LeadFamily
-
-
-def _range(low: str, high: str) -> str:
-    if low and high:
-        return f"{low} – {high}" if low != high else low
-    return low or high
 
 
 class LeadTable(tables.Table):
@@ -128,12 +122,9 @@ class SellerLeadTable(LeadTable):
         estimation = record.estimation
         if estimation is None:
             return "—"
-        return (
-            _range(
-                price(estimation.estimated_price_min, empty=""),
-                price(estimation.estimated_price_max, empty=""),
-            )
-            or "—"
+        return bounds(
+            price(estimation.estimated_price_min, empty=""),
+            price(estimation.estimated_price_max, empty=""),
         )
 
     def render_timeframe(self, record: Lead) -> str:
@@ -160,7 +151,7 @@ class PropertySearchLeadTable(LeadTable):
         search = record.property_search
         if search is None:
             return "—"
-        return _range(price(search.budget_min, empty=""), price(search.budget_max, empty="")) or "—"
+        return bounds(price(search.budget_min, empty=""), price(search.budget_max, empty=""))
 
     def render_rooms(self, record: Lead) -> str:
         search = record.property_search
@@ -168,17 +159,14 @@ class PropertySearchLeadTable(LeadTable):
             return "—"
         low = "" if search.rooms_min is None else str(search.rooms_min)
         high = "" if search.rooms_max is None else str(search.rooms_max)
-        return _range(low, high) or "—"
+        return bounds(low, high)
 
     def render_area(self, record: Lead) -> str:
         search = record.property_search
         if search is None:
             return "—"
-        return (
-            _range(
-                surface(search.living_area_min, empty=""), surface(search.living_area_max, empty="")
-            )
-            or "—"
+        return bounds(
+            surface(search.living_area_min, empty=""), surface(search.living_area_max, empty="")
         )
 
     def render_city(self, record: Lead) -> str:

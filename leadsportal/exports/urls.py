@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[object] = []
+from leadsportal.exports import views
+
+app_name = "exports"
+
+urlpatterns = [
+    path("exports/leads/", views.export_leads, name="leads"),
+    path("exports/leads/<slug:family_slug>/", views.export_leads, name="family_leads"),
+    path(
+        "exports/annonces/<int:classified_id>/",
+        views.export_classified_leads,
+        name="classified_leads",
+    ),
+    path("exports/historique/", views.history, name="history"),
+]

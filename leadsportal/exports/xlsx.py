@@ -115,7 +115,7 @@ def excel_serial(value: datetime) -> float:
 
 def _text_cell(ref: str, text: str, style: int) -> str:
     style_attr = f' s="{style}"' if style else ""
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}" t="inlineStr"{style_attr}><is><t{space}>{xml_text(text)}</t></is></c>'
 
 
@@ -198,12 +198,14 @@ class XlsxStreamWriter:
         self.rows_written = 0  # data rows, header excluded
         self._next_row = 1
         self._closed = False
-        self._write_row([_text_cell(f"{column_letter(i)}1", h, STYLE_HEADER) for i, h in enumerate(headers)])
+        self._write_row(
+            [_text_cell(f"{column_letter(i)}1", h, STYLE_HEADER) for i, h in enumerate(headers)]
+        )
 
     @property
-    def full(self) -> bool:
-        """True when Excel could not show one more row."""
-        return self._next_row > MAX_ROWS - 1  # keep one row for a closing marker
+    def room(self) -> int:
+        """Rows Excel can still show, keeping one for a closing marker."""
+        return max(0, MAX_ROWS - self._next_row)
 
     def _write(self, text: str) -> None:
         self._sheet.write(text.encode("utf-8", errors="replace"))

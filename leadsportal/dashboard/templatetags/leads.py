@@ -63,3 +63,18 @@ _LABELS = {
 def label_of(code: str | None, kind: str) -> str:
     """`{{ lead.meta.intention|label_of:"intention" }}`: the French label of an API code."""
     return labels.label(_LABELS[kind], None if code is None else str(code))  # type: ignore[arg-type]
+
+
+@register.simple_tag
+def price_range(low: float | None, high: float | None) -> str:
+    return formatting.bounds(formatting.price(low, empty=""), formatting.price(high, empty=""))
+
+
+@register.simple_tag
+def area_range(low: float | None, high: float | None) -> str:
+    return formatting.bounds(formatting.surface(low, empty=""), formatting.surface(high, empty=""))
+
+
+@register.simple_tag
+def count_range(low: int | None, high: int | None) -> str:
+    return formatting.bounds("" if low is None else str(low), "" if high is None else str(high))

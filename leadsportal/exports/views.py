@@ -1,0 +1,260 @@
+"""Export of the current lead list (every page, same filters) and the agencies' export history.
+
+The export URLs mirror the lists: /exports/leads/[<tab>/]?<the list's filters>&format=… and
+/exports/annonces/<classified id>/?format=…. The permission is checked here, in the view: the
+menu only hides links, a URL typed by hand gets the same answer. The API client is always the
+current agency's (request.agency), so no parameter can reach another agency's leads.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.crypto import SecretDecryptionError
+from leadsportal.dashboard.forms import LeadFilterForm, with_default_dates
+from leadsportal.dashboard.views import TABS_BY_SLUG, leads_client
+from leadsportal.exports.columns import columns_for
+from leadsportal.exports.fetching import PageFetcher, limiter_for
+from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
+from leadsportal.exports.permissions import can_export, can_see_history
+from leadsportal.exports.streaming import ExportJob, finish_record, stream_export
+from leadsportal.exports.writers import EXTENSIONS, writer_for
+from leadsportal.leads_api import (
+    LeadFamily,
+    LeadPage,
+    LeadsApiError,
+    LeadsApiRateLimited,
+    LeadsApiValidationError,
+    PageRequest,
+)
+from leadsportal.lib import request_metrics
+
+logger = logging.getLogger(__name__)
+
+HISTORY_PAGE_SIZE = 50
+# Query parameters of the lists that an export ignores (it takes every page).
+LIST_ONLY_PARAMETERS = ("page", "per_page", "format")
+
+
+def _status_for(error: LeadsApiError) -> int:
+    if isinstance(error, LeadsApiValidationError):
+        return 400
+    if isinstance(error, LeadsApiRateLimited):
+        return 503
+    return 502
+
+
+def _list_query(request: AgencyRequest) -> str:
+    query = request.GET.copy()
+    for name in LIST_ONLY_PARAMETERS:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
+
+
+def _error_page(
+    request: AgencyRequest,
+    *,
+    message: str,
+    status: int,
+    back_url: str,
+    errors: list[str] | None = None,
+) -> HttpResponse:
+    context = {"message": message, "errors": errors or [], "back_url": back_url}
+    return render(request, "exports/error.html", context, status=status)
+
+
+def _forbidden(request: AgencyRequest, back_url: str) -> HttpResponse:
+    return render(request, "exports/forbidden.html", {"back_url": back_url}, status=403)
+
+
+def _export_format(request: AgencyRequest) -> ExportFormat | None:
+    try:
+        return ExportFormat(request.GET.get("format", ""))
+    except ValueError:
+        return None
+
+
+def _filename(request: AgencyRequest, subject: str, export_format: ExportFormat) -> str:
+    agency = slugify(request.agency.name) or "agence"
+    today = timezone.localdate()
+    return f"leads-{agency}-{subject}-{today.isoformat()}.{EXTENSIONS[export_format]}"
+
+
+def _start_export(
+    request: AgencyRequest,
+    *,
+    export_format: ExportFormat,
+    family: LeadFamily,
+    classified_id: int | None,
+    filters: dict[str, Any],
+    fetch_for: Callable[[Any], Callable[[PageRequest], LeadPage]],
+    subject: str,
+    back_url: str,
+) -> HttpResponse:
+    """Record the attempt, fetch page 1 (an error page if that fails), then stream the file."""
+    started = time.monotonic()
+    record = ExportRecord.objects.create(
+        user=request.user,
+        username=request.user.get_username(),
+        agency=request.agency,
+        agency_name=request.agency.name,
+        family=family.value,
+        classified_id=classified_id,
+        filters=filters,
+        format=export_format,
+    )
+    try:
+        client = leads_client(request)
+        fetcher = PageFetcher(
+            fetch_for(client),
+            limiter=limiter_for(client.credentials.base_url, client.credentials.client_id),
+            context=contextvars.copy_context(),
+        )
+        first = fetcher.first()
+    except SecretDecryptionError:
+        logger.error("agency secret cannot be decrypted", extra={"agency_id": request.agency.pk})
+        finish_record(
+            record, status=ExportStatus.FAILED, rows=0, started=started, error="secret illisible"
+        )
+        message = _(
+            "Les identifiants API de l'agence sont illisibles. "
+            "Un administrateur doit les saisir à nouveau."
+        )
+        return _error_page(request, message=message, status=502, back_url=back_url)
+    except LeadsApiError as error:
+        logger.warning(
+            "export could not start",
+            extra={"export_id": record.pk, "error": type(error).__name__, "status": error.status},
+        )
+        finish_record(
+            record,
+            status=ExportStatus.FAILED,
+            rows=0,
+            started=started,
+            error=f"{type(error).__name__}: {error.user_message}",
+        )
+        return _error_page(
+            request, message=error.user_message, status=_status_for(error), back_url=back_url
+        )
+    ExportRecord.objects.filter(pk=record.pk).update(expected_count=first.count)
+    record.expected_count = first.count
+    columns = columns_for(family)
+    writer = writer_for(export_format, columns)
+    job = ExportJob(
+        record=record,
+        fetcher=fetcher,
+        columns=columns,
+        writer=writer,
+        expected=first.count,
+        started=started,
+        language=translation.get_language() or "fr",
+        metrics=request_metrics.current(),
+    )
+    response = StreamingHttpResponse(stream_export(job), content_type=writer.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_filename(request, subject, export_format)
+    )
+    # Personal data: kept by no cache; sent as it comes (no proxy buffering).
+    response["Cache-Control"] = "no-store, private"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@require_GET
+@agency_required
+def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
+    tab = TABS_BY_SLUG.get(family_slug)
+    if tab is None:
+        raise Http404("unknown lead family")
+    back_url = _with_query(tab.url, _list_query(request))
+    if not can_export(request.membership):
+        return _forbidden(request, back_url)
+    export_format = _export_format(request)
+    if export_format is None:
+        return _error_page(
+            request, message=_("Format d'export inconnu."), status=400, back_url=back_url
+        )
+    form = LeadFilterForm(with_default_dates(request.GET))
+    if not form.is_valid():
+        errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+        return _error_page(
+            request,
+            message=_("Les filtres de la liste ne sont pas valides : corrigez-les, puis exportez."),
+            status=400,
+            back_url=back_url,
+            errors=errors,
+        )
+    criteria = form.criteria()
+    filters = {
+        "start": form.cleaned_data["start"].isoformat(),
+        "end": form.cleaned_data["end"].isoformat(),
+        "classified": form.cleaned_data.get("classified"),
+        "portal": form.cleaned_data.get("portal") or None,
+    }
+    return _start_export(
+        request,
+        export_format=export_format,
+        family=tab.family,
+        classified_id=None,
+        filters=filters,
+        fetch_for=lambda client: lambda page: client.search(tab.family, criteria, page),
+        subject=tab.slug or "tous",
+        back_url=back_url,
+    )
+
+
+@require_GET
+@agency_required
+def export_classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse:
+    back_url = reverse("dashboard:classified_leads", args=[classified_id])
+    if not can_export(request.membership):
+        return _forbidden(request, back_url)
+    export_format = _export_format(request)
+    if export_format is None:
+        return _error_page(
+            request, message=_("Format d'export inconnu."), status=400, back_url=back_url
+        )
+    return _start_export(
+        request,
+        export_format=export_format,
+        family=LeadFamily.CLASSIFIED,
+        classified_id=classified_id,
+        filters={},
+        fetch_for=lambda client: lambda page: client.classified_leads(classified_id, page),
+        subject=f"annonce-{classified_id}",
+        back_url=back_url,
+    )
+
+
+@require_GET
+@agency_required
+def history(request: AgencyRequest) -> HttpResponse:
+    if not can_see_history(request.membership):
+        return render(request, "exports/forbidden.html", {"history": True}, status=403)
+    records = ExportRecord.objects.filter(agency=request.agency).order_by("-created_at", "-id")
+    page = Paginator(records, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "exports/history.html",
+        {"page": page, "records": page.object_list},
+    )
+

@@ -1,0 +1,171 @@
+"""Real-browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+One Chromium for the whole e2e package, a new context (cookies, storage) per test. Every page
+opened through `browse` records console errors, uncaught exceptions and CSP violations (Chromium
+reports those as console errors); a journey that met any fails. Each page's final state is saved
+as artifacts/e2e/<test>.png for people to look at.
+
+The agencies of these tests point at the sandbox mounted on the live server itself
+(`live_server.url + "/sandbox"`): the dashboard calls it over real HTTP, in the same process, so
+tests turn its knobs through the in-process `sandbox` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from leadsportal.agencies.models import Agency
+from tests.fixtures import LYON_CLIENT, PARIS_CLIENT, _agency
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps calling Google's hosts, which this
+# closed network refuses; as root it needs --no-sandbox.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
+# Upper bound of every wait (auto-waiting assertions, clicks, navigations); not a timing test.
+TIMEOUT_MS = 15_000
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, once for the e2e package; skipped (failed in CI) where it is missing.
+
+    Package scope, not session: Playwright's sync API keeps an asyncio loop marked as running
+    in this thread while it is up, and Django refuses ORM calls from a thread with a running
+    loop. DJANGO_ALLOW_ASYNC_UNSAFE lifts that only while the browser is up, and stopping it
+    after the last journey keeps the check for the tests that run after this package.
+    """
+    if not CHROMIUM.exists():
+        message = f"Chromium is not installed at {CHROMIUM}: apt-get install chromium"
+        if _in_ci():
+            pytest.fail(f"{message} (CI=true: the browser tests must run, not skip)")
+        pytest.skip(message)
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def sandbox_url(live_server) -> str:  # type: ignore[no-untyped-def]
+    return f"{live_server.url}/sandbox"
+
+
+# The agencies of tests/fixtures.py, wired to the live server's own sandbox.
+@pytest.fixture
+def paris(transactional_db: None, sandbox_url: str, sandbox) -> Agency:  # type: ignore[no-untyped-def]
+    return _agency("Agence Paris Démo", PARIS_CLIENT, sandbox_url)
+
+
+@pytest.fixture
+def lyon(transactional_db: None, sandbox_url: str, sandbox) -> Agency:  # type: ignore[no-untyped-def]
+    return _agency("Agence Lyon Démo", LYON_CLIENT, sandbox_url)
+
+
+class Browsing:
+    """Opens pages in new browser contexts and collects what went wrong in them."""
+
+    def __init__(self, browser: Browser, base_url: str, name: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.name = name
+        self.problems: list[str] = []
+        self.contexts: list[BrowserContext] = []
+        self.pages: list[Page] = []
+
+    def __call__(
+        self, user: AbstractUser | None = None, *, path: str | None = None, **options: Any
+    ) -> Page:
+        """A page in a new context (French, Paris time), signed in as `user` if given.
+
+        `options` go to Browser.new_context (viewport, java_script_enabled...). Signing in
+        injects a session cookie made by Django's test client; journey 1 logs in for real.
+        """
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            accept_downloads=True,
+            **options,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [{"name": cookie.key, "value": cookie.value, "url": self.base_url}]
+            )
+        page = context.new_page()
+        self.pages.append(page)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught error: {error}"))
+        if path is not None:
+            page.goto(path)
+        return page
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            location = message.location.get("url", "") if message.location else ""
+            self.problems.append(f"console error: {message.text} [{location}]")
+
+    def finish(self) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for number, page in enumerate(self.pages, start=1):
+            if page.is_closed():
+                continue
+            suffix = "" if number == 1 else f"-{number}"
+            try:
+                page.screenshot(path=ARTIFACTS / f"{self.name}{suffix}.png", full_page=True)
+            except Exception as error:  # a screenshot must never hide the journey's own result
+                self.problems.append(f"screenshot failed: {error}")
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browse(chromium: Browser, live_server, request) -> Iterator[Callable[..., Page]]:  # type: ignore[no-untyped-def]
+    """Factory of pages; after the test: screenshots, then a failure if the browser complained."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    browsing = Browsing(chromium, live_server.url, name)
+    yield browsing
+    browsing.finish()
+    if browsing.problems:
+        pytest.fail(
+            "The browser reported problems (console errors, uncaught errors or CSP violations):\n"
+            + "\n".join(f"- {problem}" for problem in browsing.problems)
+        )

@@ -1,0 +1,118 @@
+"""What the journeys read off a page, and what the sandbox says it should show."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Page, expect
+
+from leadsportal.agencies.models import Agency
+from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
+from leadsportal.leads_api import LeadFamily, LeadPage, PageRequest, SearchCriteria, get_client
+
+PASSWORD = "Correct-horse-42"  # tests.fixtures.PASSWORD, the password of `make_member` users
+
+
+def criteria(
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    classified: int | None = None,
+    portal: str | None = None,
+) -> SearchCriteria:
+    """The API criteria the dashboard sends for these form values (default: the last 7 days)."""
+    start = start or default_start()
+    end = end or today_in_paris()
+    return SearchCriteria(
+        start=start_of_day(start),
+        end=start_of_day(end + timedelta(days=1)),  # the form's end day is included
+        classified_ids=(classified,) if classified else (),
+        portals=(portal,) if portal else (),
+    )
+
+
+def expected_page(
+    agency: Agency,
+    family: LeadFamily = LeadFamily.ALL,
+    search: SearchCriteria | None = None,
+    *,
+    page: int = 1,
+    size: int = 20,
+) -> LeadPage:
+    """The page the sandbox gives for these criteria, through our own API client."""
+    client = get_client(agency.api_credentials())
+    return client.search(family, search or criteria(), PageRequest(index=page, size=size))
+
+
+def lead_ids(page: Page) -> list[str]:
+    """The leads listed in the table, in order, by the id in their detail link."""
+    hrefs = page.locator("#results a.lead-link").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+    return [re.search(r"/lead/([^/]+)/", href).group(1) for href in hrefs]  # type: ignore[union-attr]
+
+
+def ids_of(page: LeadPage) -> list[str]:
+    return [lead.lead_id for lead in page.leads]
+
+
+def number(count: int) -> str:
+    """A count as the French page writes it, whatever space separates thousands."""
+    return r"[\s\u202f\u00a0]?".join(re.escape(group) for group in f"{count:,}".split(","))
+
+
+def expect_list(page: Page, expected: LeadPage) -> None:
+    """The table shows exactly the expected page: its total, "page N sur M" and its leads."""
+    summary = page.get_by_test_id("pagination-summary").first
+    expect(summary).to_have_text(re.compile(rf"^\s*{number(expected.count)} leads?\b"))
+    if expected.count:
+        expect(page.get_by_test_id("page-position").first).to_have_text(
+            f"page {expected.page.index} sur {expected.page_count}"
+        )
+    expect(page.locator("#results a.lead-link")).to_have_count(len(expected.leads))
+    assert lead_ids(page) == ids_of(expected)
+
+
+def page_count(count: int, size: int) -> int:
+    return max(1, math.ceil(count / size))
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def marker_survives(page: Page) -> bool:
+    """True while the document is the one where `set_marker` ran (no full page load since)."""
+    return bool(page.evaluate("() => window.__marker === 1"))
+
+
+def set_marker(page: Page) -> None:
+    page.evaluate("() => { window.__marker = 1; }")
+
+
+def page_scrolls_sideways(page: Page) -> bool:
+    return bool(
+        page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
+    )
+
+
+@contextmanager
+def htmx_swap(page: Page) -> Iterator[None]:
+    """Wait, after the block, until htmx has swapped and settled new content (no full load).
+
+    A full page load instead of a swap loses the flag and makes this wait fail.
+    """
+    page.evaluate(
+        """() => {
+            window.__settled = false;
+            document.addEventListener("htmx:afterSettle", () => { window.__settled = true; },
+                                      {once: true});
+        }"""
+    )
+    yield
+    page.wait_for_function("() => window.__settled === true")
