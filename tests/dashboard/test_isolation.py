@@ -12,11 +12,12 @@ from leadsportal.dashboard.forms import start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
 
 
-
 def lyon_lead_ids(lyon) -> set[str]:
     end = start_of_day(today_in_paris() + timedelta(days=1))
     page = get_client(lyon.api_credentials()).search(
-        LeadFamily.ALL, SearchCriteria(start=end - timedelta(days=7), end=end), PageRequest(size=100)
+        LeadFamily.ALL,
+        SearchCriteria(start=end - timedelta(days=7), end=end),
+        PageRequest(size=100),
     )
     return {lead.lead_id for lead in page.leads}
 
@@ -64,7 +65,9 @@ QUERY_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(query=st.lists(st.tuples(QUERY_KEYS, QUERY_VALUES), max_size=5))
 def test_any_query_string_is_a_page_never_a_500(agent, query):
     params = {key: value for key, value in query}

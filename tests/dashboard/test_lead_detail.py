@@ -12,11 +12,12 @@ from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_c
 from leadsportal.leads_api.contract import Lead
 
 
-
 def recent(agency, family: LeadFamily, *, size: int = 100) -> list[Lead]:
     end = start_of_day(today_in_paris() + timedelta(days=1))
     criteria = SearchCriteria(start=end - timedelta(days=60), end=end)
-    return list(get_client(agency.api_credentials()).search(family, criteria, PageRequest(size=size)).leads)
+    return list(
+        get_client(agency.api_credentials()).search(family, criteria, PageRequest(size=size)).leads
+    )
 
 
 def first_with_contact(leads: list[Lead]) -> Lead:
@@ -65,7 +66,9 @@ def test_an_erased_contact_is_said_so(agent, paris):
     erased = None
     for index in range(1, 20):
         page = client.search(
-            LeadFamily.ALL, SearchCriteria(start=end - timedelta(days=89), end=end), PageRequest(index=index, size=100)
+            LeadFamily.ALL,
+            SearchCriteria(start=end - timedelta(days=89), end=end),
+            PageRequest(index=index, size=100),
         )
         erased = next((lead for lead in page.leads if lead.contact.is_erased), None)
         if erased or index >= page.page_count:
@@ -88,7 +91,9 @@ def test_list_rows_link_to_the_detail_with_the_way_back(agent, paris):
     assert "retour=%2Fleads%2Fvendeurs%2F%3Fportal%3DSLG-FRA" in html
 
 
-@pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "back", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
 def test_the_back_link_never_leaves_the_site(agent, paris, back):
     lead = recent(paris, LeadFamily.ALL, size=1)[0]
     html = agent.client.get(f"/lead/{lead.lead_id}/?retour={quote(back)}").content.decode()
@@ -118,7 +123,9 @@ def test_an_upstream_fault_on_detail_renders_a_banner(agent, paris, sandbox):
 def test_the_listing_page_lists_every_lead_of_the_listing(agent, paris):
     lead = recent(paris, LeadFamily.CLASSIFIED, size=1)[0]
     listing_id = lead.classified.classified_id
-    expected = get_client(paris.api_credentials()).classified_leads(listing_id, PageRequest(size=100))
+    expected = get_client(paris.api_credentials()).classified_leads(
+        listing_id, PageRequest(size=100)
+    )
     response = agent.client.get(f"/annonces/{listing_id}/leads/?per_page=100")
     assert response.status_code == 200
     html = response.content.decode()
@@ -127,7 +134,9 @@ def test_the_listing_page_lists_every_lead_of_the_listing(agent, paris):
     if lead.classified.reference:
         assert lead.classified.reference in html
     partial = agent.client.get(
-        f"/annonces/{listing_id}/leads/?per_page=20", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+        f"/annonces/{listing_id}/leads/?per_page=20",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="results",
     )
     assert b"<html" not in partial.content and b'id="results"' in partial.content
 

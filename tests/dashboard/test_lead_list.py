@@ -11,7 +11,6 @@ from django.core.cache import cache
 from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
 
-
 TAB_URLS = {
     LeadFamily.ALL: "/leads/",
     LeadFamily.CLASSIFIED: "/leads/annonces/",
@@ -35,7 +34,9 @@ def headers(html: str) -> list[str]:
 
 def rows(html: str) -> list[str]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S) if "table-empty" not in row]
+    return [
+        row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S) if "table-empty" not in row
+    ]
 
 
 def expected_page(agency, family: LeadFamily, criteria: SearchCriteria, page: PageRequest):
@@ -108,7 +109,9 @@ def test_the_listing_filter_narrows_the_list(agent, paris):
     sample = expected_page(
         paris,
         LeadFamily.CLASSIFIED,
-        SearchCriteria(start=start_of_day(start), end=start_of_day(today_in_paris() + timedelta(days=1))),
+        SearchCriteria(
+            start=start_of_day(start), end=start_of_day(today_in_paris() + timedelta(days=1))
+        ),
         PageRequest(size=1),
     ).leads[0]
     listing_id = sample.classified.classified_id
@@ -157,7 +160,9 @@ def test_a_page_past_the_end_serves_the_last_page(agent, paris):
 
 
 def test_pagination_shows_the_total_and_page_n_of_m(agent, paris):
-    expected = expected_page(paris, LeadFamily.ALL, default_criteria(), PageRequest(index=2, size=50))
+    expected = expected_page(
+        paris, LeadFamily.ALL, default_criteria(), PageRequest(index=2, size=50)
+    )
     html = agent.client.get("/leads/?per_page=50&page=2").content.decode()
     assert f"page 2 sur {expected.page_count}" in html
     assert len(rows(html)) == len(expected.leads)
@@ -166,7 +171,9 @@ def test_pagination_shows_the_total_and_page_n_of_m(agent, paris):
 
 def test_htmx_gets_only_the_results_region(agent):
     full = agent.client.get("/leads/?per_page=100")
-    partial = agent.client.get("/leads/?per_page=100", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    partial = agent.client.get(
+        "/leads/?per_page=100", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
     assert b"<html" in full.content and b"<html" not in partial.content
     assert b'id="results"' in partial.content and b'id="filters"' not in partial.content
     assert b"<table" in partial.content
@@ -175,7 +182,9 @@ def test_htmx_gets_only_the_results_region(agent):
 
 
 def test_htmx_tab_change_gets_tabs_filters_and_results(agent):
-    response = agent.client.get("/leads/vendeurs/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browser")
+    response = agent.client.get(
+        "/leads/vendeurs/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browser"
+    )
     html = response.content.decode()
     assert "<html" not in html
     assert 'id="browser"' in html and 'id="filters"' in html and 'id="results"' in html

@@ -51,9 +51,9 @@ def test_the_named_route_methods_match_the_families(paris_client):
     assert {
         lead.lead_type for lead in paris_client.search_property_search_leads(criteria, page).leads
     } == {LeadType.PROPERTY_SEARCH}
-    assert {lead.lead_type for lead in paris_client.search_classified_leads(criteria, page).leads} == {
-        LeadType.CLASSIFIED
-    }
+    assert {
+        lead.lead_type for lead in paris_client.search_classified_leads(criteria, page).leads
+    } == {LeadType.CLASSIFIED}
     assert paris_client.search_leads(criteria, page).count >= 4
 
 
@@ -79,7 +79,9 @@ def test_filters_by_listing_and_portal(paris_client):
         PageRequest(size=100),
     )
     assert by_listing.count >= 1
-    assert all(lead.classified and lead.classified.classified_id == listing_id for lead in by_listing.leads)
+    assert all(
+        lead.classified and lead.classified.classified_id == listing_id for lead in by_listing.leads
+    )
 
     by_portal = paris_client.search(
         LeadFamily.ALL,
@@ -95,7 +97,9 @@ def test_classified_leads_and_lead_detail(paris_client):
     assert sample.classified is not None
     listing = paris_client.classified_leads(sample.classified.classified_id, PageRequest(size=100))
     assert sample.lead_id in {lead.lead_id for lead in listing.leads} or listing.count > 100
-    assert all(lead.classified.classified_id == sample.classified.classified_id for lead in listing.leads)
+    assert all(
+        lead.classified.classified_id == sample.classified.classified_id for lead in listing.leads
+    )
 
     detail = paris_client.get_lead(sample.lead_id)
     assert detail == sample
@@ -174,12 +178,16 @@ def test_check_connection_succeeds_with_good_credentials(paris_client, sandbox):
     ("criteria", "page", "field"),
     [
         (
-            SearchCriteria(start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 6, 1, tzinfo=UTC)),
+            SearchCriteria(
+                start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 6, 1, tzinfo=UTC)
+            ),
             PageRequest(),
             "EndDate",
         ),
         (
-            SearchCriteria(start=datetime(2026, 2, 1, tzinfo=UTC), end=datetime(2026, 1, 1, tzinfo=UTC)),
+            SearchCriteria(
+                start=datetime(2026, 2, 1, tzinfo=UTC), end=datetime(2026, 1, 1, tzinfo=UTC)
+            ),
             PageRequest(),
             "EndDate",
         ),
@@ -198,7 +206,9 @@ def test_validation_errors_name_the_field(paris_client, criteria, page, field):
 
 def test_rate_limited_calls_wait_for_retry_after_then_succeed(paris_client, sandbox):
     sandbox.rate_limit = 2
-    pages = [paris_client.search(LeadFamily.ALL, last_days(7), PageRequest(size=5)) for _ in range(4)]
+    pages = [
+        paris_client.search(LeadFamily.ALL, last_days(7), PageRequest(size=5)) for _ in range(4)
+    ]
     assert all(page.count > 0 for page in pages)
     assert sandbox.stats()["rate_limited"].get(CLIENT_ID, 0) >= 1
 
@@ -247,7 +257,9 @@ def test_malformed_json_is_reported(paris_client, sandbox):
 
 
 def test_an_unreachable_upstream_is_unavailable():
-    client = LeadsApiClient(make_credentials("http://127.0.0.1:9"), connect_timeout=0.5, max_retries=1)
+    client = LeadsApiClient(
+        make_credentials("http://127.0.0.1:9"), connect_timeout=0.5, max_retries=1
+    )
     with pytest.raises(LeadsApiUnavailable):
         client.search(LeadFamily.ALL, last_days(7), PageRequest())
 

@@ -82,10 +82,19 @@ def test_a_page_needs_data_and_count():
 
 def test_problem_details_read_both_spellings_of_errors():
     problem = contract.parse_problem(
-        {"title": "Bad Request", "errors": [{"title": "EndDate", "message": "Missing"}, {"name": "PageSize", "reason": "Too big"}]},
+        {
+            "title": "Bad Request",
+            "errors": [
+                {"title": "EndDate", "message": "Missing"},
+                {"name": "PageSize", "reason": "Too big"},
+            ],
+        },
         400,
     )
-    assert [(e.field, e.message) for e in problem.errors] == [("EndDate", "Missing"), ("PageSize", "Too big")]
+    assert [(e.field, e.message) for e in problem.errors] == [
+        ("EndDate", "Missing"),
+        ("PageSize", "Too big"),
+    ]
     assert contract.parse_problem("not json", 502).status == 502
 
 

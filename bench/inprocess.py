@@ -1,0 +1,183 @@
+"""In-process half of the benchmark (run by bench/run.py with the dashboard's environment).
+
+It serves the lead lists through django.test.Client, in this process, against the sandbox that
+run.py started (over real HTTP), and reports as JSON on standard output:
+- database queries per view (CaptureQueriesContext), first view of a session and steady state;
+- a pyinstrument profile of the hottest path (full page, per_page=100, no added latency), saved
+  as text next to the JSON results, and a breakdown of where the time goes.
+
+Usage (normally from run.py): python bench/inprocess.py --username NAME --out-dir DIR
+    [--profile-requests 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadsportal.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
+from pyinstrument.frame import Frame  # noqa: E402
+
+HOST = "127.0.0.1"
+PATHS = {"all": "/leads/", "seller": "/leads/vendeurs/"}
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
+
+# Where the time of a view goes: each bucket is the inclusive time of the outermost frames
+# matching it (a match is not searched further down, so buckets do not count time twice).
+BUCKETS: dict[str, Callable[[Frame], bool]] = {
+    "upstream HTTP (requests, incl. waiting for the sandbox)": lambda f: (
+        f.function == "request" and f.file_path_short.endswith("requests/sessions.py")
+    ),
+    "contract parsing (parse_lead_page)": lambda f: f.function == "parse_lead_page",
+    "token cache lookup (_access_token)": lambda f: f.function == "_access_token",
+    "template rendering": lambda f: (
+        f.function == "render_to_string" and "django/template" in (f.file_path or "")
+    ),
+    "database": lambda f: "django/db/backends" in (f.file_path or "") and f.function in {
+        "execute",
+        "_execute_with_wrappers",
+    },
+    "form validation (is_valid)": lambda f: f.function == "is_valid",
+    "table construction": lambda f: f.function == "__init__" and "dashboard/tables.py" in (
+        f.file_path or ""
+    ),
+    "request log (logging)": lambda f: f.function in {"info", "_log"}
+    and "logging/__init__.py" in (f.file_path or ""),
+    "session and auth": lambda f: f.function in {"_get_session", "get_user", "_get_user"},
+}
+
+
+def buckets_of(frame: Frame, totals: dict[str, float]) -> None:
+    for name, matches in BUCKETS.items():
+        if matches(frame):
+            totals[name] = totals.get(name, 0.0) + frame.time
+            return
+    for child in frame.children:
+        buckets_of(child, totals)
+
+
+def client_for(username: str) -> Client:
+    client = Client(HTTP_HOST=HOST, HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def get(client: Client, path: str, *, htmx: bool) -> Any:
+    response = client.get(path, **(HTMX if htmx else {}))
+    if response.status_code != 200:
+        raise SystemExit(f"{path} (htmx={htmx}) answered {response.status_code}")
+    return response
+
+
+def count_queries(username: str) -> list[dict[str, Any]]:
+    rows = []
+    for tab, base in PATHS.items():
+        for size in (20, 100):
+            for htmx in (False, True):
+                client = client_for(username)  # a fresh session: the first view of a login
+                path = f"{base}?per_page={size}"
+                with CaptureQueriesContext(connection) as first:
+                    get(client, path, htmx=htmx)
+                with CaptureQueriesContext(connection) as steady:
+                    get(client, path, htmx=htmx)
+                rows.append(
+                    {
+                        "tab": tab,
+                        "per_page": size,
+                        "kind": "partial" if htmx else "page",
+                        "queries_first_view": len(first.captured_queries),
+                        "queries_steady": len(steady.captured_queries),
+                        "steady_sql": [q["sql"][:160] for q in steady.captured_queries],
+                        "first_sql": [q["sql"][:160] for q in first.captured_queries],
+                    }
+                )
+    return rows
+
+
+def timed(client: Client, path: str, *, htmx: bool, count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        began = time.perf_counter()
+        get(client, path, htmx=htmx)
+        samples.append((time.perf_counter() - began) * 1000)
+    return samples
+
+
+def profile(username: str, out_dir: Path, requests_count: int) -> dict[str, Any]:
+    client = client_for(username)
+    results: dict[str, Any] = {"in_process_ms": {}, "profiles": {}}
+    for tab, base in PATHS.items():
+        for size in (20, 100):
+            for htmx in (False, True):
+                path = f"{base}?per_page={size}"
+                timed(client, path, htmx=htmx, count=3)  # warm-up: token, templates
+                samples = timed(client, path, htmx=htmx, count=requests_count)
+                key = f"{tab}/{size}/{'partial' if htmx else 'page'}"
+                results["in_process_ms"][key] = round(statistics.median(samples), 2)
+
+    for tab in ("all", "seller"):
+        for htmx in (False, True):
+            path = f"{PATHS[tab]}?per_page=100"
+            timed(client, path, htmx=htmx, count=3)
+            profiler = Profiler(interval=0.0002)
+            profiler.start()
+            timed(client, path, htmx=htmx, count=requests_count)
+            session = profiler.stop()
+            kind = "partial" if htmx else "page"
+            name = f"profile-{tab}-100-{kind}"
+            (out_dir / f"{name}.txt").write_text(
+                profiler.output_text(unicode=True, color=False, show_all=False, short_mode=False),
+                encoding="utf-8",
+            )
+            root = session.root_frame()
+            totals: dict[str, float] = {}
+            if root is not None:
+                buckets_of(root, totals)
+            total = session.duration
+            results["profiles"][f"{tab}/100/{kind}"] = {
+                "file": f"{name}.txt",
+                "requests": requests_count,
+                "ms_per_request": round(total * 1000 / requests_count, 2),
+                "buckets_ms_per_request": {
+                    bucket: round(seconds * 1000 / requests_count, 2)
+                    for bucket, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
+                },
+            }
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--out-dir", type=Path, required=True)
+    parser.add_argument("--profile-requests", type=int, default=30)
+    args = parser.parse_args()
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    report = {"queries": count_queries(args.username)}
+    report.update(profile(args.username, args.out_dir, args.profile_requests))
+    json.dump(report, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

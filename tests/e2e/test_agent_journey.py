@@ -1,0 +1,97 @@
+"""Journey 1: an agent logs in, lands on the newest leads, opens one and comes back to the list."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from leadsportal.leads_api import Lead
+from tests.e2e.helpers import (
+    PASSWORD,
+    criteria,
+    expect_list,
+    expected_page,
+    htmx_swap,
+    query,
+)
+
+pytestmark = pytest.mark.browser
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def reachable(lead: Lead) -> bool:
+    """A lead whose contact can be called and mailed."""
+    contact = lead.contact
+    return not contact.is_erased and bool(contact.phone_numbers) and bool(contact.email)
+
+
+def dialable(number: str) -> str:
+    """What a phone dials for a written number: digits, and the + of an international one."""
+    digits = re.sub(r"\D", "", number)
+    return f"+{digits}" if number.strip().startswith("+") else digits
+
+
+def expect_filtered_list(page: Page, portal: str, listed) -> None:  # type: ignore[no-untyped-def]
+    expect(page).to_have_url(re.compile(rf"[?&]portal={portal}\b"))
+    expect(page.get_by_label("Portail")).to_have_value(portal)
+    expect_list(page, listed)
+
+
+def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, paris, make_member):
+    make_member("agent.paris", (paris, "agent"))
+    page = browse()
+
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/connexion/\?next="))
+    page.get_by_label("Identifiant").fill("agent.paris")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+    # The newest leads of the last 7 days, newest first.
+    expect(page).to_have_url(re.compile(r"/leads/$"))
+    expect(page.get_by_role("link", name="Tous les leads")).to_have_attribute(
+        "aria-current", "page"
+    )
+    newest = expected_page(paris)
+    assert newest.leads, "the sandbox has leads in the last 7 days"
+    expect_list(page, newest)
+    first_date = newest.leads[0].meta.creation_date.astimezone(PARIS)
+    expect(page.locator("#results tbody tr").first.locator("td").first).to_have_text(
+        first_date.strftime("%d/%m/%Y %H:%M")
+    )
+
+    # Narrow to one portal, then open a lead that has a phone and an e-mail.
+    portal = next(lead for lead in newest.leads if reachable(lead)).meta.portal
+    with htmx_swap(page):
+        page.get_by_label("Portail").select_option(portal)
+    listed = expected_page(paris, search=criteria(portal=portal))
+    expect_filtered_list(page, portal, listed)
+    lead = next(lead for lead in listed.leads if reachable(lead))
+    lead_link = page.locator(f'#results a.lead-link[href^="/lead/{lead.lead_id}/"]')
+
+    lead_link.click()
+    expect(page).to_have_url(re.compile(rf"/lead/{lead.lead_id}/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(lead.contact.full_name or "")
+    phone_links = page.get_by_test_id("phone-link")
+    expect(phone_links).to_have_count(len(lead.contact.phone_numbers))
+    for link, phone in zip(phone_links.all(), lead.contact.phone_numbers, strict=True):
+        expect(link).to_have_attribute("href", f"tel:{dialable(phone.number)}")
+        expect(link).to_contain_text(phone.number)
+    email_link = page.get_by_test_id("email-link")
+    expect(email_link).to_have_attribute("href", f"mailto:{lead.contact.email}")
+    expect(email_link).to_have_text(lead.contact.email or "")
+
+    # The browser's Back button: the list with its filter.
+    page.go_back()
+    expect_filtered_list(page, portal, listed)
+
+    # The page's own back link: the same.
+    lead_link.click()
+    expect(page).to_have_url(re.compile(rf"/lead/{lead.lead_id}/"))
+    page.get_by_test_id("back-link").click()
+    expect_filtered_list(page, portal, listed)
+    assert query(page)["portal"] == [portal]
