@@ -128,7 +128,9 @@ def main() -> int:
     results: list[dict[str, Any]] = [{} for _ in range(args.threads)]
     threads = [
         threading.Thread(
-            target=worker, args=(args, headers, budget, start, deadline_box, results[i]), daemon=True
+            target=worker,
+            args=(args, headers, budget, start, deadline_box, results[i]),
+            daemon=True,
         )
         for i in range(args.threads)
     ]

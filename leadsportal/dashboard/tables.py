@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
 from leadsportal.dashboard.formatting import bounds, erased_marker, paris_datetime, price, surface
+from leadsportal.followup.display import followup_badges, followup_cell
+from leadsportal.followup.listing import PageMarks
 from leadsportal.leads_api import Lead, LeadFamily
 
 
@@ -26,19 +28,33 @@ class LeadTable(tables.Table):
     phone = tables.Column(verbose_name=_("Téléphone"), empty_values=())
     email = tables.Column(verbose_name=_("E-mail"), empty_values=())
     portal = tables.Column(verbose_name=_("Portail"), empty_values=())
+    followup = tables.Column(verbose_name=_("Suivi"), empty_values=())
 
     class Meta:
         orderable = False
         template_name = "dashboard/table.html"
         attrs = {"class": "table leads-table"}
-        sequence = ("date", "contact", "phone", "email", "...", "portal")
+        sequence = ("date", "contact", "phone", "email", "...", "portal", "followup")
 
-    def __init__(self, data: Any, *, back_url: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, data: Any, *, back_url: str = "", marks: PageMarks | None = None, **kwargs: Any
+    ) -> None:
         self.back_url = back_url
+        # New / "déjà connu" / follow-up of each row, computed for the whole page beforehand.
+        self.marks = marks or PageMarks()
         # Subclasses do not inherit Meta; these hold for every family's table.
         kwargs.setdefault("orderable", False)
         kwargs.setdefault("template_name", "dashboard/table.html")
         kwargs.setdefault("attrs", {"class": "table leads-table"})
+        kwargs.setdefault(
+            "row_attrs",
+            {
+                "class": lambda record, table: (
+                    "is-unread" if record.lead_id in table.marks.unread else ""
+                ),
+                "data-lead-id": lambda record: record.lead_id,
+            },
+        )
         super().__init__(data, **kwargs)
 
     def detail_url(self, lead: Lead) -> str:
@@ -51,7 +67,11 @@ class LeadTable(tables.Table):
     def render_contact(self, record: Lead) -> SafeString:
         contact = record.contact
         name = erased_marker() if contact.is_erased else (contact.full_name or _("(sans nom)"))
-        return format_html('<a href="{}" class="lead-link">{}</a>', self.detail_url(record), name)
+        link = format_html('<a href="{}" class="lead-link">{}</a>', self.detail_url(record), name)
+        return format_html("{}{}", link, followup_badges(record, self.marks.of(record.lead_id)))
+
+    def render_followup(self, record: Lead) -> SafeString | str:
+        return followup_cell(self.marks.of(record.lead_id))
 
     def render_phone(self, record: Lead) -> SafeString | str:
         if record.contact.is_erased:
@@ -182,7 +202,16 @@ class AllLeadTable(LeadTable):
     subject = tables.Column(verbose_name=_("Objet"), empty_values=())
 
     class Meta(LeadTable.Meta):
-        sequence = ("date", "lead_type", "contact", "phone", "email", "subject", "portal")
+        sequence = (
+            "date",
+            "lead_type",
+            "contact",
+            "phone",
+            "email",
+            "subject",
+            "portal",
+            "followup",
+        )
 
     def render_lead_type(self, record: Lead) -> SafeString:
         return format_html(

@@ -26,18 +26,23 @@ from django.views.decorators.vary import vary_on_headers
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.crypto import SecretDecryptionError
-from leadsportal.dashboard.forms import LeadFilterForm, ListingPageForm, with_default_dates
+from leadsportal.dashboard.forms import ListingPageForm, with_default_dates
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
+from leadsportal.followup.fetching import lead_fetch
+from leadsportal.followup.forms import LeadListForm
+from leadsportal.followup.listing import lead_list_extras, lead_page_marks, local_lead_page
+from leadsportal.followup.panel import lead_detail_followup
+from leadsportal.followup.reads import LocalFilter
 from leadsportal.leads_api import (
     Lead,
     LeadFamily,
     LeadPage,
     LeadsApiClient,
     LeadsApiError,
-    LeadsApiNotFound,
     LeadsApiRateLimited,
     LeadsApiValidationError,
     PageRequest,
+    SearchCriteria,
     get_client,
 )
 
@@ -178,16 +183,30 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     tab = TABS_BY_SLUG.get(family_slug)
     if tab is None:
         raise Http404("unknown lead family")
-    form = LeadFilterForm(with_default_dates(request.GET))
+    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
     result = ListResult(status=400)
+    criteria: SearchCriteria | None = None
+    local = LocalFilter()
     if form.is_valid():
-        client = leads_client(request)
         criteria = form.criteria()
-        result = _fetch_page(
-            request,
-            lambda page_request: client.search(tab.family, criteria, page_request),
-            form.page_request(),
-        )
+        local = form.local_filter()
+        if local.active:
+            # Status / assignee filters select leads known only locally: fetched by id.
+            def fetch(page_request: PageRequest) -> LeadPage:
+                return local_lead_page(
+                    membership=request.membership,
+                    family=tab.family,
+                    criteria=criteria,
+                    local=local,
+                    page_request=page_request,
+                )
+        else:
+            client = leads_client(request)
+
+            def fetch(page_request: PageRequest) -> LeadPage:
+                return client.search(tab.family, criteria, page_request)
+
+        result = _fetch_page(request, fetch, form.page_request())
         error = result.extra.get("error")
         if isinstance(error, LeadsApiValidationError):
             for api_error in error.errors:
@@ -195,7 +214,9 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
                 if form_field and form_field in form.fields:
                     form.add_error(form_field, api_error.message)
     back_url = request.get_full_path()
-    table = TABLES[tab.family](result.page.leads if result.page else [], back_url=back_url)
+    leads = result.page.leads if result.page else ()
+    marks = lead_page_marks(membership=request.membership, leads=leads)
+    table = TABLES[tab.family](leads, back_url=back_url, marks=marks)
     context = {
         "tab": tab,
         "tabs": TABS,
@@ -204,6 +225,15 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         "result": result,
         "list_url": request.path,
         **_pagination(result.page),
+        **lead_list_extras(
+            membership=request.membership,
+            family=tab.family,
+            tab_slug=tab.slug,
+            query=request.GET,
+            criteria=criteria,
+            local=local,
+            page=result.page,
+        ),
     }
     return _respond(request, "dashboard/lead_list.html", context, result.status)
 
@@ -221,14 +251,13 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
             lambda page_request: client.classified_leads(classified_id, page_request),
             form.page_request(),
         )
-    listing = next(
-        (lead.classified for lead in (result.page.leads if result.page else ()) if lead.classified),
-        None,
-    )
+    leads = result.page.leads if result.page else ()
+    listing = next((lead.classified for lead in leads if lead.classified), None)
     table = ClassifiedLeadTable(
-        result.page.leads if result.page else [],
+        leads,
         back_url=request.get_full_path(),
         exclude=("listing",),
+        marks=lead_page_marks(membership=request.membership, leads=leads),
     )
     context = {
         "classified_id": classified_id,
@@ -267,10 +296,8 @@ def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
     lead: Lead | None = None
     status = 200
     try:
-        lead = leads_client(request).get_lead(lead_id)
-    except LeadsApiNotFound as exc:
-        # Another agency's lead and an unknown id look the same: a 404, never the data.
-        raise Http404("lead not found") from exc
+        # Cached a minute (agency + id): the follow-up changes right after opening cost no call.
+        lead = lead_fetch(agency=request.agency, lead_id=lead_id)
     except SecretDecryptionError:
         banner = _(
             "Les identifiants API de l'agence sont illisibles. Un administrateur doit les saisir à nouveau."
@@ -279,10 +306,20 @@ def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
     except LeadsApiError as error:
         banner = error.user_message
         status = _status_for(error)
+    else:
+        if lead is None:
+            # Another agency's lead and an unknown id look the same: a 404, never the data.
+            raise Http404("lead not found")
+    back_url = safe_back_url(request)
     context = {
         "lead": lead,
         "banner": banner,
-        "back_url": safe_back_url(request),
+        "back_url": back_url,
+        "followup": lead_detail_followup(
+            membership=request.membership, lead=lead, back_url=back_url
+        )
+        if lead is not None
+        else None,
         "expires_soon": bool(
             lead
             and lead.meta.expiration_date

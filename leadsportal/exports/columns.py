@@ -26,7 +26,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
-from leadsportal.leads_api import Lead, LeadFamily
+from leadsportal.leads_api import PORTALS, Lead, LeadFamily, LeadType
 
 
 class Kind(enum.Enum):
@@ -42,172 +42,192 @@ StrOrPromise = str | Promise
 
 
 @dataclass(frozen=True)
+class Texts:
+    """Every translated word a row can hold, resolved once per export in the request's
+    language: looking a translation up for each of 50,000 rows would cost seconds."""
+
+    erased_name: str
+    erased_field: str
+    yes: str
+    no: str
+    estimation: str
+    search: str
+    lead_types: dict[LeadType, str]
+    portals: dict[str, str]
+    intentions: dict[str, str]
+    timeframes: dict[str, str]
+
+    @classmethod
+    def current(cls) -> Texts:
+        return cls(
+            erased_name=str(_("Données effacées (RGPD)")),
+            erased_field=str(_("effacé (RGPD)")),
+            yes=str(_("oui")),
+            no=str(_("non")),
+            estimation=str(_("Estimation")),
+            search=str(_("Recherche")),
+            lead_types={code: str(text) for code, text in labels.LEAD_TYPES.items()},
+            portals={code: labels.portal_label(code) for code in PORTALS},
+            intentions={code: str(text) for code, text in labels.INTENTIONS.items()},
+            timeframes={code: str(text) for code, text in labels.SALE_TIMEFRAMES.items()},
+        )
+
+
+Getter = Callable[[Lead, Texts], Value]
+
+
+@dataclass(frozen=True)
 class Column:
     header: StrOrPromise  # resolved in the language of the request, see `headers`
     kind: Kind
-    value: Callable[[Lead], Value]
+    value: Getter
     width: int = 18  # characters, for the XLSX column
 
     def __str__(self) -> str:
         return str(self.header)
 
 
-def erased_name() -> str:
-    return str(_("Données effacées (RGPD)"))
+def _code(mapping: dict[str, str], code: str | None) -> str | None:
+    """A code's label; an unknown code is shown as it is rather than hidden."""
+    if code is None:
+        return None
+    return mapping.get(code, code) or None
 
 
-def erased_field() -> str:
-    return str(_("effacé (RGPD)"))
+def _date(lead: Lead, t: Texts) -> Value:
+    return lead.meta.creation_date
 
 
-def _contact(lead: Lead) -> str:
+def _lead_id(lead: Lead, t: Texts) -> Value:
+    return lead.lead_id
+
+
+def _type(lead: Lead, t: Texts) -> Value:
+    return t.lead_types.get(lead.lead_type, lead.lead_type.value)
+
+
+def _contact(lead: Lead, t: Texts) -> Value:
+    return t.erased_name if lead.contact.is_erased else lead.contact.full_name
+
+
+def _erased_flag(lead: Lead, t: Texts) -> Value:
+    return t.yes if lead.contact.is_erased else t.no
+
+
+def _first_phone(lead: Lead, t: Texts) -> Value:
     if lead.contact.is_erased:
-        return erased_name()
-    return lead.contact.full_name
-
-
-def _erased_flag(lead: Lead) -> str:
-    return str(_("oui")) if lead.contact.is_erased else str(_("non"))
-
-
-def _first_phone(lead: Lead) -> str | None:
-    if lead.contact.is_erased:
-        return erased_field()
+        return t.erased_field
     phones = lead.contact.phone_numbers
     return phones[0].number if phones else None
 
 
-def _other_phones(lead: Lead) -> str | None:
+def _other_phones(lead: Lead, t: Texts) -> Value:
     if lead.contact.is_erased:
-        return erased_field()
-    others = [phone.number for phone in lead.contact.phone_numbers[1:]]
-    return " / ".join(others) if others else None
+        return t.erased_field
+    return " / ".join(phone.number for phone in lead.contact.phone_numbers[1:]) or None
 
 
-def _email(lead: Lead) -> str | None:
-    return erased_field() if lead.contact.is_erased else lead.contact.email
+def _email(lead: Lead, t: Texts) -> Value:
+    return t.erased_field if lead.contact.is_erased else lead.contact.email
 
 
-def _message(lead: Lead) -> str | None:
-    return erased_field() if lead.contact.is_erased else lead.contact.message
+def _portal(lead: Lead, t: Texts) -> Value:
+    return _code(t.portals, lead.meta.portal)
 
 
-def _subject(lead: Lead) -> str | None:
+def _message(lead: Lead, t: Texts) -> Value:
+    return t.erased_field if lead.contact.is_erased else lead.contact.message
+
+
+def _subject(lead: Lead, t: Texts) -> Value:
     """The "Objet" of the all-leads table: listing, estimation, search or request."""
     if lead.classified is not None:
         return lead.classified.reference or f"n° {lead.classified.classified_id}"
     if lead.estimation is not None:
-        return lead.estimation.city or str(_("Estimation"))
+        return lead.estimation.city or t.estimation
     if lead.property_search is not None:
-        return lead.property_search.city or str(_("Recherche"))
-    return labels.label(labels.INTENTIONS, lead.meta.intention) or None
+        return lead.property_search.city or t.search
+    return _code(t.intentions, lead.meta.intention)
 
 
-def _intention(lead: Lead) -> str | None:
-    return labels.label(labels.INTENTIONS, lead.meta.intention) or None
+def _intention(lead: Lead, t: Texts) -> Value:
+    return _code(t.intentions, lead.meta.intention)
 
 
-def _timeframe(lead: Lead) -> str | None:
+def _listing(attribute: str) -> Getter:
+    return lambda lead, t: getattr(lead.classified, attribute) if lead.classified else None
+
+
+def _estimation(attribute: str) -> Getter:
+    return lambda lead, t: getattr(lead.estimation, attribute) if lead.estimation else None
+
+
+def _search(attribute: str) -> Getter:
+    return lambda lead, t: (
+        getattr(lead.property_search, attribute) if lead.property_search else None
+    )
+
+
+def _timeframe(lead: Lead, t: Texts) -> Value:
     if lead.estimation is None:
         return None
-    return labels.label(labels.SALE_TIMEFRAMES, lead.estimation.sale_timeframe) or None
+    return _code(t.timeframes, lead.estimation.sale_timeframe)
 
 
-def _postal_codes(lead: Lead) -> str | None:
+def _postal_codes(lead: Lead, t: Texts) -> Value:
     if lead.property_search is None:
         return None
     return ", ".join(lead.property_search.postal_codes) or None
 
 
 COMMON_HEAD: tuple[Column, ...] = (
-    Column(_("Date"), Kind.DATETIME, lambda lead: lead.meta.creation_date, 17),
-    Column(_("Identifiant du lead"), Kind.TEXT, lambda lead: lead.lead_id, 38),
-    Column(_("Type"), Kind.TEXT, lambda lead: str(labels.LEAD_TYPES[lead.lead_type]), 11),
+    Column(_("Date"), Kind.DATETIME, _date, 17),
+    Column(_("Identifiant du lead"), Kind.TEXT, _lead_id, 38),
+    Column(_("Type"), Kind.TEXT, _type, 11),
     Column(_("Contact"), Kind.TEXT, _contact, 26),
     Column(_("Contact effacé (RGPD)"), Kind.TEXT, _erased_flag, 12),
     Column(_("Téléphone"), Kind.PHONE, _first_phone, 19),
     Column(_("Autres téléphones"), Kind.PHONE, _other_phones, 22),
     Column(_("E-mail"), Kind.TEXT, _email, 32),
-    Column(_("Portail"), Kind.TEXT, lambda lead: labels.portal_label(lead.meta.portal), 16),
+    Column(_("Portail"), Kind.TEXT, _portal, 16),
 )
 MESSAGE = Column(_("Message"), Kind.TEXT, _message, 60)
-
-
-def _classified_columns() -> tuple[Column, ...]:
-    return (
-        Column(
-            _("Annonce"),
-            Kind.TEXT,
-            lambda lead: lead.classified.reference if lead.classified else None,
-        ),
-        Column(
-            _("N° d'annonce"),
-            Kind.INTEGER,
-            lambda lead: lead.classified.classified_id if lead.classified else None,
-            12,
-        ),
-        Column(
-            _("Prix (€)"),
-            Kind.NUMBER,
-            lambda lead: lead.classified.price if lead.classified else None,
-            12,
-        ),
-        Column(
-            _("Ville"),
-            Kind.TEXT,
-            lambda lead: lead.classified.city if lead.classified else None,
-        ),
-    )
-
-
-def _seller_columns() -> tuple[Column, ...]:
-    def estimation(attribute: str) -> Callable[[Lead], Value]:
-        return lambda lead: getattr(lead.estimation, attribute) if lead.estimation else None
-
-    return (
-        Column(_("Prix estimé min (€)"), Kind.NUMBER, estimation("estimated_price_min"), 14),
-        Column(_("Prix estimé max (€)"), Kind.NUMBER, estimation("estimated_price_max"), 14),
+FAMILY_COLUMNS: dict[LeadFamily, tuple[Column, ...]] = {
+    LeadFamily.ALL: (Column(_("Objet"), Kind.TEXT, _subject, 22),),
+    LeadFamily.CLASSIFIED: (
+        Column(_("Annonce"), Kind.TEXT, _listing("reference")),
+        Column(_("N° d'annonce"), Kind.INTEGER, _listing("classified_id"), 12),
+        Column(_("Prix (€)"), Kind.NUMBER, _listing("price"), 12),
+        Column(_("Ville"), Kind.TEXT, _listing("city")),
+    ),
+    LeadFamily.AGENCY: (Column(_("Demande"), Kind.TEXT, _intention),),
+    LeadFamily.SELLER: (
+        Column(_("Prix estimé min (€)"), Kind.NUMBER, _estimation("estimated_price_min"), 14),
+        Column(_("Prix estimé max (€)"), Kind.NUMBER, _estimation("estimated_price_max"), 14),
         Column(_("Délai de vente"), Kind.TEXT, _timeframe),
-        Column(_("Ville"), Kind.TEXT, estimation("city")),
-    )
-
-
-def _search_columns() -> tuple[Column, ...]:
-    def search(attribute: str) -> Callable[[Lead], Value]:
-        return lambda lead: (
-            getattr(lead.property_search, attribute) if lead.property_search else None
-        )
-
-    return (
-        Column(_("Budget min (€)"), Kind.NUMBER, search("budget_min"), 12),
-        Column(_("Budget max (€)"), Kind.NUMBER, search("budget_max"), 12),
-        Column(_("Pièces min"), Kind.INTEGER, search("rooms_min"), 8),
-        Column(_("Pièces max"), Kind.INTEGER, search("rooms_max"), 8),
-        Column(_("Surface min (m²)"), Kind.NUMBER, search("living_area_min"), 10),
-        Column(_("Surface max (m²)"), Kind.NUMBER, search("living_area_max"), 10),
-        Column(_("Ville"), Kind.TEXT, search("city")),
+        Column(_("Ville"), Kind.TEXT, _estimation("city")),
+    ),
+    LeadFamily.PROPERTY_SEARCH: (
+        Column(_("Budget min (€)"), Kind.NUMBER, _search("budget_min"), 12),
+        Column(_("Budget max (€)"), Kind.NUMBER, _search("budget_max"), 12),
+        Column(_("Pièces min"), Kind.INTEGER, _search("rooms_min"), 8),
+        Column(_("Pièces max"), Kind.INTEGER, _search("rooms_max"), 8),
+        Column(_("Surface min (m²)"), Kind.NUMBER, _search("living_area_min"), 10),
+        Column(_("Surface max (m²)"), Kind.NUMBER, _search("living_area_max"), 10),
+        Column(_("Ville"), Kind.TEXT, _search("city")),
         Column(_("Codes postaux"), Kind.TEXT, _postal_codes),
-    )
+    ),
+}
 
 
 def columns_for(family: LeadFamily) -> tuple[Column, ...]:
     """The columns of an export of this family (the per-listing list uses CLASSIFIED)."""
-    if family is LeadFamily.CLASSIFIED:
-        middle = _classified_columns()
-    elif family is LeadFamily.AGENCY:
-        middle = (Column(_("Demande"), Kind.TEXT, _intention),)
-    elif family is LeadFamily.SELLER:
-        middle = _seller_columns()
-    elif family is LeadFamily.PROPERTY_SEARCH:
-        middle = _search_columns()
-    else:
-        middle = (Column(_("Objet"), Kind.TEXT, _subject, 22),)
-    return (*COMMON_HEAD, *middle, MESSAGE)
+    return (*COMMON_HEAD, *FAMILY_COLUMNS[family], MESSAGE)
 
 
 def headers(columns: tuple[Column, ...]) -> list[str]:
     return [str(column.header) for column in columns]
 
 
-def row_values(columns: tuple[Column, ...], lead: Lead) -> list[Value]:
-    return [column.value(lead) for column in columns]
+def row_values(columns: tuple[Column, ...], lead: Lead, texts: Texts) -> list[Value]:
+    return [column.value(lead, texts) for column in columns]

@@ -22,10 +22,10 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from leadsportal.exports.columns import Column, row_values
+from leadsportal.exports.columns import Column, Texts, row_values
 from leadsportal.exports.fetching import PageFetcher
-from leadsportal.exports.models import ExportRecord, ExportStatus
-from leadsportal.exports.writers import ExportWriter
+from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
+from leadsportal.exports.writers import ExportWriter, writer_for
 from leadsportal.leads_api import LeadPage, LeadsApiError
 from leadsportal.lib.request_metrics import RequestMetrics
 
@@ -37,11 +37,13 @@ class ExportJob:
     record: ExportRecord
     fetcher: PageFetcher
     columns: tuple[Column, ...]
-    writer: ExportWriter
+    export_format: ExportFormat
+    texts: Texts
     expected: int
     started: float  # time.monotonic() when the view began
     language: str
     metrics: RequestMetrics | None = None
+    streaming: bool = False  # set once the first byte is produced
 
 
 def _grouped(value: int) -> str:
@@ -88,7 +90,9 @@ class _Progress:
     overflow: bool = False
 
 
-def _write_pages(job: ExportJob, pages: Iterator[LeadPage], progress: _Progress) -> Iterator[bytes]:
+def _write_pages(
+    job: ExportJob, writer: ExportWriter, pages: Iterator[LeadPage], progress: _Progress
+) -> Iterator[bytes]:
     # Ids of the last two pages: a lead pushed down by newer ones is not written twice.
     recent: deque[set[str]] = deque(maxlen=2)
     for page in pages:
@@ -98,13 +102,13 @@ def _write_pages(job: ExportJob, pages: Iterator[LeadPage], progress: _Progress)
             if lead.lead_id in seen_here or any(lead.lead_id in ids for ids in recent):
                 continue
             seen_here.add(lead.lead_id)
-            batch.append(row_values(job.columns, lead))
+            batch.append(row_values(job.columns, lead, job.texts))
         recent.append(seen_here)
-        room = job.writer.room
+        room = writer.room
         if room is not None and len(batch) > room:
             batch = batch[:room]
             progress.overflow = True
-        chunk = job.writer.rows(batch)
+        chunk = writer.rows(batch)
         progress.rows += len(batch)
         if chunk:
             yield chunk
@@ -113,16 +117,19 @@ def _write_pages(job: ExportJob, pages: Iterator[LeadPage], progress: _Progress)
 
 
 def stream_export(job: ExportJob) -> Iterator[bytes]:
+    job.streaming = True
     status = ExportStatus.INCOMPLETE
     error = "interrompu avant la fin (connexion fermée ?)"
     progress = _Progress()
     try:
         with translation.override(job.language):
-            yield job.writer.begin()
+            # Made here, not in the view: nothing is allocated for a response never iterated.
+            writer = writer_for(job.export_format, job.columns)
+            yield writer.begin()
             reason = ""
             try:
                 with closing(job.fetcher.pages()) as pages:
-                    yield from _write_pages(job, pages, progress)
+                    yield from _write_pages(job, writer, pages, progress)
                 if progress.overflow:
                     error = "limite de lignes d'Excel atteinte"
                     reason = _(
@@ -144,13 +151,15 @@ def stream_export(job: ExportJob) -> Iterator[bytes]:
                 # A bug must not leave a file that looks whole either.
                 error = f"erreur interne ({type(exc).__name__})"
                 reason = _("Une erreur interne a interrompu l'export.")
-                logger.exception("export failed while streaming", extra={"export_id": job.record.pk})
+                logger.exception(
+                    "export failed while streaming", extra={"export_id": job.record.pk}
+                )
             if reason:
-                yield job.writer.finish(
+                yield writer.finish(
                     incomplete_message=incomplete_message(progress.rows, job.expected, reason)
                 )
             else:
-                yield job.writer.finish()
+                yield writer.finish()
                 status, error = ExportStatus.COMPLETED, ""
     finally:
         finish_record(
@@ -169,3 +178,26 @@ def stream_export(job: ExportJob) -> Iterator[bytes]:
                 "upstream_ms": round(job.metrics.upstream_ms, 1) if job.metrics else None,
             },
         )
+
+
+class ExportStream:
+    """The response's content: the stream, plus a `close()` that Django calls when the
+    response ends, which records an export whose stream never began (browser gone at once)."""
+
+    def __init__(self, job: ExportJob) -> None:
+        self._job = job
+        self._stream = stream_export(job)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._stream
+
+    def close(self) -> None:
+        self._stream.close()
+        if not self._job.streaming:
+            finish_record(
+                self._job.record,
+                status=ExportStatus.INCOMPLETE,
+                rows=0,
+                started=self._job.started,
+                error="abandonné avant le premier octet",
+            )

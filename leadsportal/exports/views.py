@@ -28,12 +28,12 @@ from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.crypto import SecretDecryptionError
 from leadsportal.dashboard.forms import LeadFilterForm, with_default_dates
 from leadsportal.dashboard.views import TABS_BY_SLUG, leads_client
-from leadsportal.exports.columns import columns_for
+from leadsportal.exports.columns import Texts, columns_for
 from leadsportal.exports.fetching import PageFetcher, limiter_for
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.permissions import can_export, can_see_history
-from leadsportal.exports.streaming import ExportJob, finish_record, stream_export
-from leadsportal.exports.writers import EXTENSIONS, writer_for
+from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
+from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
 from leadsportal.leads_api import (
     LeadFamily,
     LeadPage,
@@ -157,19 +157,18 @@ def _start_export(
         )
     ExportRecord.objects.filter(pk=record.pk).update(expected_count=first.count)
     record.expected_count = first.count
-    columns = columns_for(family)
-    writer = writer_for(export_format, columns)
     job = ExportJob(
         record=record,
         fetcher=fetcher,
-        columns=columns,
-        writer=writer,
+        columns=columns_for(family),
+        export_format=export_format,
+        texts=Texts.current(),
         expected=first.count,
         started=started,
         language=translation.get_language() or "fr",
         metrics=request_metrics.current(),
     )
-    response = StreamingHttpResponse(stream_export(job), content_type=writer.content_type)
+    response = StreamingHttpResponse(ExportStream(job), content_type=CONTENT_TYPES[export_format])
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=_filename(request, subject, export_format)
     )
@@ -257,4 +256,3 @@ def history(request: AgencyRequest) -> HttpResponse:
         "exports/history.html",
         {"page": page, "records": page.object_list},
     )
-

@@ -19,12 +19,19 @@ from leadsportal.exports.xlsx import XlsxStreamWriter
 UTF8_BOM: Final = "\ufeff".encode()
 XLSX_CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE: Final = "text/csv; charset=utf-8"
-EXTENSIONS: Final = {ExportFormat.XLSX: "xlsx", ExportFormat.CSV_EXCEL: "csv", ExportFormat.CSV: "csv"}
+EXTENSIONS: Final = {
+    ExportFormat.XLSX: "xlsx",
+    ExportFormat.CSV_EXCEL: "csv",
+    ExportFormat.CSV: "csv",
+}
+CONTENT_TYPES: Final = {
+    ExportFormat.XLSX: XLSX_CONTENT_TYPE,
+    ExportFormat.CSV_EXCEL: CSV_CONTENT_TYPE,
+    ExportFormat.CSV: CSV_CONTENT_TYPE,
+}
 
 
 class ExportWriter(Protocol):
-    content_type: str
-
     @property
     def room(self) -> int | None:
         """How many more rows the format can hold (None: no limit)."""
@@ -37,11 +44,10 @@ class ExportWriter(Protocol):
 
 
 class CsvExportWriter:
-    """"CSV (Excel FR)": BOM, `;`, dd/mm/yyyy HH:MM, decimal comma, French phone grouping.
+    """ "CSV (Excel FR)": BOM, `;`, dd/mm/yyyy HH:MM, decimal comma, French phone grouping.
     "CSV (standard)": no BOM, `,`, ISO 8601 dates with offset, decimal point. Both end lines with
     CRLF (RFC 4180) and quote any field holding the separator, a quote or a line break."""
 
-    content_type = CSV_CONTENT_TYPE
     room = None
 
     def __init__(self, columns: Sequence[Column], *, excel_fr: bool) -> None:
@@ -84,8 +90,6 @@ class CsvExportWriter:
 
 
 class XlsxExportWriter:
-    content_type = XLSX_CONTENT_TYPE
-
     def __init__(self, columns: Sequence[Column]) -> None:
         self._writer = XlsxStreamWriter(
             kinds=[column.kind for column in columns],

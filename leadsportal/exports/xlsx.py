@@ -86,6 +86,8 @@ _APP: Final = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 _XML_ILLEGAL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Literal text that Excel would read as such an escape: its underscore is escaped in turn.
 _EXCEL_ESCAPE_LOOKALIKE: Final = re.compile("_(x[0-9A-Fa-f]{4}_)")
+# Anything xml_text has to change; most text has none of it.
+_NEEDS_WORK: Final = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
 def column_letter(index: int) -> str:
@@ -102,6 +104,8 @@ def xml_text(text: str) -> str:
     """Text for a <t> element, read back identically by Excel (CR, controls and all)."""
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
+    if not _NEEDS_WORK.search(text):
+        return text
     text = _EXCEL_ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text)
     text = _XML_ILLEGAL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
     # A raw CR would be normalised to LF by every XML parser; a character reference is not.
@@ -169,6 +173,7 @@ class XlsxStreamWriter:
     ) -> None:
         self._kinds = list(kinds)
         self._width = len(self._kinds)
+        self._letters = [column_letter(i) for i in range(self._width)]
         self._sheet_title = sheet_title[:31]
         self._sink = _Sink()
         self._zip = zipfile.ZipFile(
@@ -218,8 +223,8 @@ class XlsxStreamWriter:
         row = self._next_row
         self._write_row(
             [
-                cell_xml(f"{column_letter(i)}{row}", kind, value)
-                for i, (kind, value) in enumerate(zip(self._kinds, values, strict=True))
+                cell_xml(f"{letter}{row}", kind, value)
+                for letter, kind, value in zip(self._letters, self._kinds, values, strict=True)
             ]
         )
         self.rows_written += 1
@@ -285,14 +290,14 @@ def _alert_sheet(message: str) -> str:
         f'<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
         '<cols><col min="1" max="1" width="120" customWidth="1"/></cols>'
-        f"<sheetData><row r=\"1\">{_text_cell('A1', message, STYLE_ALERT)}</row></sheetData>"
+        f'<sheetData><row r="1">{_text_cell("A1", message, STYLE_ALERT)}</row></sheetData>'
         "</worksheet>"
     )
 
 
 def _workbook(sheets: list[tuple[str, str]], defined_names: str) -> str:
     entries = "".join(
-        f"<sheet name={quoteattr(title)} sheetId=\"{i}\" r:id=\"rId{i}\"/>"
+        f'<sheet name={quoteattr(title)} sheetId="{i}" r:id="rId{i}"/>'
         for i, (title, _path) in enumerate(sheets, start=1)
     )
     return (

@@ -55,7 +55,6 @@ def start(env: dict[str, str], code: str = READ_SETTINGS) -> subprocess.Complete
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
         "DJANGO_SETTINGS_MODULE": "leadsportal.settings",
-        "PYTHONDONTWRITEBYTECODE": "1",
         **env,
     }
     return subprocess.run(

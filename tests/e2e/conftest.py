@@ -95,6 +95,13 @@ def lyon(transactional_db: None, sandbox_url: str, sandbox) -> Agency:  # type: 
     return _agency("Agence Lyon Démo", LYON_CLIENT, sandbox_url)
 
 
+def _screenshot(page: Page, path: Path) -> None:
+    # caret="initial": hiding the caret leaves style="" on every input, which htmx then copies
+    # while settling a swap, and the strict CSP reports that as an inline style.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=True, caret="initial")
+
+
 class Browsing:
     """Opens pages in new browser contexts and collects what went wrong in them."""
 
@@ -127,9 +134,7 @@ class Browsing:
             client = Client()
             client.force_login(user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-            context.add_cookies(
-                [{"name": cookie.key, "value": cookie.value, "url": self.base_url}]
-            )
+            context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": self.base_url}])
         page = context.new_page()
         self.pages.append(page)
         page.on("console", self._on_console)
@@ -143,14 +148,17 @@ class Browsing:
             location = message.location.get("url", "") if message.location else ""
             self.problems.append(f"console error: {message.text} [{location}]")
 
+    def screenshot(self, page: Page, label: str) -> None:
+        """Save an intermediate state too, as artifacts/e2e/<test>-<label>.png."""
+        _screenshot(page, ARTIFACTS / f"{self.name}-{label}.png")
+
     def finish(self) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for number, page in enumerate(self.pages, start=1):
             if page.is_closed():
                 continue
             suffix = "" if number == 1 else f"-{number}"
             try:
-                page.screenshot(path=ARTIFACTS / f"{self.name}{suffix}.png", full_page=True)
+                _screenshot(page, ARTIFACTS / f"{self.name}{suffix}.png")
             except Exception as error:  # a screenshot must never hide the journey's own result
                 self.problems.append(f"screenshot failed: {error}")
         for context in self.contexts:

@@ -96,9 +96,7 @@ def set_marker(page: Page) -> None:
 
 
 def page_scrolls_sideways(page: Page) -> bool:
-    return bool(
-        page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth")
-    )
+    return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"))
 
 
 @contextmanager
@@ -116,3 +114,60 @@ def htmx_swap(page: Page) -> Iterator[None]:
     )
     yield
     page.wait_for_function("() => window.__settled === true")
+
+
+def shown_total(page: Page) -> int:
+    """The list's total as the page shows it ("1 234 leads · ...")."""
+    text = page.get_by_test_id("pagination-summary").first.inner_text()
+    match = re.match(r"\s*([\d\s\u202f\u00a0]+?)\s*leads?\b", text)
+    assert match, f"no total in {text!r}"
+    return int(re.sub(r"\D", "", match.group(1)))
+
+
+def all_ids(
+    agency: Agency, family: LeadFamily = LeadFamily.ALL, search: SearchCriteria | None = None
+) -> list[str]:
+    """Every lead of the list, over all its pages, as the sandbox gives them."""
+    ids: list[str] = []
+    index = 1
+    while True:
+        page = expected_page(agency, family, search, page=index, size=100)
+        ids.extend(ids_of(page))
+        if index >= page.page_count:
+            return ids
+        index += 1
+
+
+def overflowing_elements(page: Page) -> list[str]:
+    """Visible elements that stick out of the viewport sideways.
+
+    Content of a box that scrolls or clips on its own (the table's .table-scroll, the tabs) is
+    left out, the box itself is not; so are the skip link and visually hidden labels, which are
+    off-screen on purpose.
+    """
+    return list(
+        page.evaluate(
+            """() => {
+                const width = window.innerWidth;
+                const name = el => el.tagName.toLowerCase()
+                    + (el.id ? "#" + el.id : "")
+                    + [...el.classList].map(c => "." + c).join("");
+                const insideOwnBox = el => {
+                    for (let box = el.parentElement; box && box !== document.body;
+                         box = box.parentElement) {
+                        if (getComputedStyle(box).overflowX !== "visible") return true;
+                    }
+                    return false;
+                };
+                return [...document.querySelectorAll("body *")]
+                    .filter(el => !el.closest(".visually-hidden, .skip-link"))
+                    .filter(el => !insideOwnBox(el))
+                    .filter(el => {
+                        const box = el.getBoundingClientRect();
+                        return box.width > 0 && box.height > 0
+                            && (box.right > width + 1 || box.left < -1);
+                    })
+                    .map(el => name(el) + " " + JSON.stringify(el.getBoundingClientRect()));
+            }"""
+        )
+    )

@@ -37,7 +37,7 @@ def dialable(number: str) -> str:
 
 def expect_filtered_list(page: Page, portal: str, listed) -> None:  # type: ignore[no-untyped-def]
     expect(page).to_have_url(re.compile(rf"[?&]portal={portal}\b"))
-    expect(page.get_by_label("Portail")).to_have_value(portal)
+    expect(page.get_by_label("Portail", exact=True)).to_have_value(portal)
     expect_list(page, listed)
 
 
@@ -47,13 +47,13 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, par
 
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/connexion/\?next="))
-    page.get_by_label("Identifiant").fill("agent.paris")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Identifiant", exact=True).fill("agent.paris")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
 
     # The newest leads of the last 7 days, newest first.
     expect(page).to_have_url(re.compile(r"/leads/$"))
-    expect(page.get_by_role("link", name="Tous les leads")).to_have_attribute(
+    expect(page.get_by_role("link", name="Tous les leads", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
     newest = expected_page(paris)
@@ -67,7 +67,7 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, par
     # Narrow to one portal, then open a lead that has a phone and an e-mail.
     portal = next(lead for lead in newest.leads if reachable(lead)).meta.portal
     with htmx_swap(page):
-        page.get_by_label("Portail").select_option(portal)
+        page.get_by_label("Portail", exact=True).select_option(portal)
     listed = expected_page(paris, search=criteria(portal=portal))
     expect_filtered_list(page, portal, listed)
     lead = next(lead for lead in listed.leads if reachable(lead))

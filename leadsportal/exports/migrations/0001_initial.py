@@ -6,40 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportRecord',
+            name="ExportRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150, verbose_name='identifiant')),
-                ('agency_name', models.CharField(max_length=200, verbose_name="nom de l'agence")),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='date')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='fin')),
-                ('family', models.CharField(blank=True, max_length=32, verbose_name='liste')),
-                ('classified_id', models.BigIntegerField(blank=True, null=True, verbose_name='annonce (n°)')),
-                ('filters', models.JSONField(blank=True, default=dict, verbose_name='filtres')),
-                ('format', models.CharField(choices=[('xlsx', 'Excel (.xlsx)'), ('csv-excel', 'CSV (Excel FR)'), ('csv', 'CSV (standard)')], max_length=16, verbose_name='format')),
-                ('expected_count', models.PositiveIntegerField(null=True, verbose_name="leads annoncés par l'API")),
-                ('row_count', models.PositiveIntegerField(default=0, verbose_name='leads exportés')),
-                ('status', models.CharField(choices=[('running', 'en cours'), ('completed', 'terminé'), ('incomplete', 'incomplet'), ('failed', 'échoué')], default='running', max_length=16, verbose_name='statut')),
-                ('duration', models.DurationField(blank=True, null=True, verbose_name='durée')),
-                ('error', models.CharField(blank=True, max_length=300, verbose_name='problème')),
-                ('agency', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='exports', to='agencies.agency', verbose_name='agence')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='utilisateur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(max_length=150, verbose_name="identifiant")),
+                ("agency_name", models.CharField(max_length=200, verbose_name="nom de l'agence")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="date"),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="fin")),
+                ("family", models.CharField(blank=True, max_length=32, verbose_name="liste")),
+                (
+                    "classified_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="annonce (n°)"),
+                ),
+                ("filters", models.JSONField(blank=True, default=dict, verbose_name="filtres")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("xlsx", "Excel (.xlsx)"),
+                            ("csv-excel", "CSV (Excel FR)"),
+                            ("csv", "CSV (standard)"),
+                        ],
+                        max_length=16,
+                        verbose_name="format",
+                    ),
+                ),
+                (
+                    "expected_count",
+                    models.PositiveIntegerField(null=True, verbose_name="leads annoncés par l'API"),
+                ),
+                (
+                    "row_count",
+                    models.PositiveIntegerField(default=0, verbose_name="leads exportés"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "en cours"),
+                            ("completed", "terminé"),
+                            ("incomplete", "incomplet"),
+                            ("failed", "échoué"),
+                        ],
+                        default="running",
+                        max_length=16,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("duration", models.DurationField(blank=True, null=True, verbose_name="durée")),
+                ("error", models.CharField(blank=True, max_length=300, verbose_name="problème")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="exports",
+                        to="agencies.agency",
+                        verbose_name="agence",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utilisateur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'export de leads',
-                'verbose_name_plural': 'exports de leads',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['agency', '-created_at'], name='export_agency_recent')],
+                "verbose_name": "export de leads",
+                "verbose_name_plural": "exports de leads",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["agency", "-created_at"], name="export_agency_recent")
+                ],
             },
         ),
     ]

@@ -101,7 +101,7 @@ def export_menu(context: template.Context) -> ExportMenu | None:
 
 @register.filter
 def export_subject(record: ExportRecord) -> str:
-    """"Vendeurs · du 21/11/2026 au 27/11/2026 · SeLoger", or "Annonce n° 40512"."""
+    """ "Vendeurs · du 21/11/2026 au 27/11/2026 · SeLoger", or "Annonce n° 40512"."""
     if record.classified_id is not None:
         return _("Annonce n° %(id)s") % {"id": record.classified_id}
     families = {tab.family.value: str(tab.label) for tab in TABS}

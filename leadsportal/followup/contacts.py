@@ -1,0 +1,248 @@
+"""The "déjà connu" index: keyed hashes of the contacts' e-mails and phones, per agency.
+
+The API is read-only and cannot search by contact, so the dashboard keeps its own index, filled
+with every page of leads it fetches (lists, detail, the `index_contacts` command). Only leads
+indexed here can match: a lead that nobody has listed, opened or indexed is unknown to it.
+
+Personal data minimisation: the index stores an HMAC-SHA256 of the normalised e-mail or phone,
+keyed from SECRET_KEY, never the value itself. Erased contacts (GDPR) have nothing to hash, and
+when a lead is seen erased its earlier fingerprints are deleted, so it never feeds a match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from leadsportal.agencies.models import Agency
+from leadsportal.followup.models import ContactFingerprint
+from leadsportal.leads_api import (
+    MAX_WINDOW_DAYS,
+    PAGE_SIZE_MAX,
+    Lead,
+    LeadFamily,
+    PageRequest,
+    SearchCriteria,
+    get_client,
+)
+
+# When the API gives no expiration date, the contract's rule: 3 years after creation.
+DEFAULT_LIFETIME = timedelta(days=3 * 365 + 1)
+MAX_OTHER_LEADS = 100
+_PHONE_NOISE = re.compile(r"[\s.\-/()\u00a0]")
+_MIN_PHONE_DIGITS = 6
+
+
+def lead_expires_at(lead: Lead) -> datetime:
+    return lead.meta.expiration_date or lead.meta.creation_date + DEFAULT_LIFETIME
+
+
+def normalise_phone(number: str | None) -> str | None:
+    """One form for a French number however it is written: "06 12 34 56 78", "06.12.34.56.78",
+    "+33612345678", "+33 6 12 34 56 78", "0033 6 12 34 56 78" and "+33 (0)6 12 34 56 78" all
+    give "0612345678". Other international numbers keep their "+" and country code."""
+    if not number:
+        return None
+    compact = _PHONE_NOISE.sub("", number.strip())
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact.startswith("+33"):
+        national = compact[3:]
+        compact = national if national.startswith("0") else "0" + national
+    body = compact[1:] if compact.startswith("+") else compact
+    if not body.isdigit() or len(body) < _MIN_PHONE_DIGITS:
+        return None
+    return compact
+
+
+def normalise_email(email: str | None) -> str | None:
+    if not email:
+        return None
+    cleaned = email.strip().lower()
+    return cleaned if "@" in cleaned else None
+
+
+@cache
+def _key(secret: str) -> bytes:
+    return hashlib.sha256(b"leadsportal.followup.contact-fingerprint:" + secret.encode()).digest()
+
+
+def fingerprint(kind: str, normalised: str) -> str:
+    return hmac.new(
+        _key(settings.SECRET_KEY), f"{kind}:{normalised}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def lead_fingerprints(lead: Lead) -> set[str]:
+    """The digests of a lead's contact: none for an erased contact."""
+    contact = lead.contact
+    if contact.is_erased:
+        return set()
+    digests = set()
+    email = normalise_email(contact.email)
+    if email:
+        digests.add(fingerprint("email", email))
+    for phone in contact.phone_numbers:
+        normalised = normalise_phone(phone.number)
+        if normalised:
+            digests.add(fingerprint("phone", normalised))
+    return digests
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    known: frozenset[str]  # ids of the leads whose contact came through an earlier lead
+    inserted: int
+    deleted: int
+
+
+def contact_fingerprints_sync(*, agency: Agency, leads: Sequence[Lead]) -> SyncResult:
+    """Index these leads' contacts and tell which ones match an earlier lead of the agency.
+
+    At most three queries whatever the number of leads: one read, one insert of the missing
+    fingerprints, one delete of the fingerprints of contacts erased since they were indexed.
+    """
+    wanted: dict[str, set[str]] = {}
+    erased: list[str] = []
+    now = timezone.now()
+    for lead in leads:
+        # An expired lead must be erased everywhere: it is treated like an erased contact.
+        if lead.contact.is_erased or lead_expires_at(lead) <= now:
+            erased.append(lead.lead_id)
+        else:
+            wanted[lead.lead_id] = lead_fingerprints(lead)
+    digests = set().union(*wanted.values()) if wanted else set()
+    if not digests and not erased:
+        return SyncResult(known=frozenset(), inserted=0, deleted=0)
+    rows = list(
+        ContactFingerprint.objects.filter(agency=agency)
+        .filter(Q(digest__in=digests) | Q(lead_id__in=erased))
+        .values_list("lead_id", "digest", "lead_created_at")
+    )
+    erased_set = set(erased)
+    existing = {(lead_id, digest) for lead_id, digest, _ in rows}
+    stale = {lead_id for lead_id, _, _ in rows if lead_id in erased_set}
+    deleted = 0
+    if stale:
+        deleted, _ = ContactFingerprint.objects.filter(agency=agency, lead_id__in=stale).delete()
+    by_id = {lead.lead_id: lead for lead in leads}
+    new_rows = [
+        ContactFingerprint(
+            agency=agency,
+            lead_id=lead_id,
+            digest=digest,
+            lead_created_at=by_id[lead_id].meta.creation_date,
+            expires_at=lead_expires_at(by_id[lead_id]),
+        )
+        for lead_id, lead_digests in wanted.items()
+        for digest in sorted(lead_digests)
+        if (lead_id, digest) not in existing
+    ]
+    if new_rows:
+        ContactFingerprint.objects.bulk_create(new_rows, ignore_conflicts=True)
+    # The earliest lead of each digest, among the index and this page, as (creation, id): ties
+    # are broken by id so that of two leads created the same second exactly one is "earlier".
+    earliest: dict[str, tuple[datetime, str]] = {}
+    candidates: Iterable[tuple[str, str, datetime]] = [
+        *((lead_id, digest, created) for lead_id, digest, created in rows if lead_id not in stale),
+        *((row.lead_id, row.digest, row.lead_created_at) for row in new_rows),
+    ]
+    for lead_id, digest, created in candidates:
+        key = (created, lead_id)
+        if digest not in earliest or key < earliest[digest]:
+            earliest[digest] = key
+    known = frozenset(
+        lead_id
+        for lead_id, lead_digests in wanted.items()
+        if any(
+            earliest[digest] < (by_id[lead_id].meta.creation_date, lead_id)
+            for digest in lead_digests
+            if digest in earliest
+        )
+    )
+    return SyncResult(known=known, inserted=len(new_rows), deleted=deleted)
+
+
+@dataclass(frozen=True)
+class OtherLeads:
+    lead_ids: list[str]  # newest first
+    total: int
+
+
+def contact_other_leads(*, agency: Agency, lead_id: str) -> OtherLeads:
+    """The other indexed leads of the agency sharing an e-mail or phone with this lead (2 queries)."""
+    own = ContactFingerprint.objects.filter(agency=agency, lead_id=lead_id).values("digest")
+    matches = (
+        ContactFingerprint.objects.filter(agency=agency, digest__in=own)
+        .exclude(lead_id=lead_id)
+        .values_list("lead_id", "lead_created_at")
+        .distinct()
+        .order_by("-lead_created_at", "lead_id")
+    )
+    rows = list(matches[: MAX_OTHER_LEADS + 1])
+    ids = list(dict.fromkeys(row[0] for row in rows))
+    total = len(ids)
+    if total > MAX_OTHER_LEADS:
+        total = (
+            ContactFingerprint.objects.filter(agency=agency, digest__in=own)
+            .exclude(lead_id=lead_id)
+            .values("lead_id")
+            .distinct()
+            .count()
+        )
+    return OtherLeads(lead_ids=ids[:MAX_OTHER_LEADS], total=total)
+
+
+def contact_fingerprints_forget(*, agency: Agency, lead_ids: Iterable[str]) -> int:
+    """Drop the fingerprints of leads found erased (or gone) when fetched again."""
+    ids = list(lead_ids)
+    if not ids:
+        return 0
+    deleted, _ = ContactFingerprint.objects.filter(agency=agency, lead_id__in=ids).delete()
+    return deleted
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    leads: int
+    inserted: int
+    deleted: int
+    upstream_calls: int
+
+
+def contacts_index_period(*, agency: Agency, start: datetime, end: datetime) -> IndexResult:
+    """Index the contacts of every lead of the agency created in [start, end).
+
+    The period is read in windows of the API's 92 days, 100 leads a page; leads found erased
+    lose their fingerprints. Raises LeadsApiError when the API fails (what was indexed stays).
+    """
+    client = get_client(agency.api_credentials())
+    leads = inserted = deleted = calls = 0
+    window_start = start
+    while window_start < end:
+        window_end = min(end, window_start + timedelta(days=MAX_WINDOW_DAYS))
+        criteria = SearchCriteria(start=window_start, end=window_end)
+        index = 1
+        while True:
+            page = client.search(
+                LeadFamily.ALL, criteria, PageRequest(index=index, size=PAGE_SIZE_MAX)
+            )
+            calls += 1
+            result = contact_fingerprints_sync(agency=agency, leads=page.leads)
+            leads += len(page.leads)
+            inserted += result.inserted
+            deleted += result.deleted
+            if not page.leads or index >= page.page_count:
+                break
+            index += 1
+        window_start = window_end
+    return IndexResult(leads=leads, inserted=inserted, deleted=deleted, upstream_calls=calls)

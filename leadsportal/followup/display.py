@@ -1,0 +1,85 @@
+"""How the follow-up shows in lists and pages: badges, and durations in French."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from leadsportal.followup.listing import LeadMarks
+from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.services import user_label
+from leadsportal.leads_api import Lead
+
+STATUS_BADGES = {
+    FollowupStatus.NEW: "badge--warning",
+    FollowupStatus.CONTACTED: "badge--info",
+    FollowupStatus.QUALIFIED: "badge--success",
+    FollowupStatus.CLOSED: "badge--muted",
+}
+
+
+def status_badge(status: str) -> SafeString:
+    try:
+        known = FollowupStatus(status)
+    except ValueError:
+        known = FollowupStatus.NEW
+    return format_html(
+        '<span class="badge {} badge-status badge-status--{}" data-testid="status-badge">{}</span>',
+        STATUS_BADGES[known],
+        known.value,
+        known.label,
+    )
+
+
+def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
+    """The badges after a contact's name: new for this user, contact already known."""
+    parts: list[SafeString] = []
+    if marks.unread:
+        parts.append(
+            format_html(
+                ' <span class="badge badge--new" data-testid="unread-badge">{}</span>',
+                _("Nouveau"),
+            )
+        )
+    if marks.known_contact:
+        parts.append(
+            format_html(
+                ' <a class="badge badge--known" href="{}" data-testid="known-contact" title="{}">{}</a>',
+                reverse("followup:contact_leads", args=[lead.lead_id]),
+                _("Ce contact a déjà envoyé d'autres leads à l'agence : les voir"),
+                _("Déjà connu"),
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - each part is escaped by format_html
+
+
+def followup_cell(marks: LeadMarks) -> SafeString | str:
+    followup = marks.followup
+    if followup is None:
+        return "—"
+    badge = status_badge(followup.status)
+    if followup.assignee_id is None:
+        return badge
+    return format_html(
+        '{} <span class="small muted nowrap" data-testid="assignee">{}</span>',
+        badge,
+        user_label(followup.assignee),
+    )
+
+
+def duration_label(seconds: float | None) -> str:
+    """ "3 min", "2 h 05", "4 j 3 h": a response time read at a glance."""
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return _("moins d'une minute")
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(h)d h %(m)02d") % {"h": hours, "m": minutes}
+    days, hours = divmod(hours, 24)
+    return _("%(d)d j %(h)d h") % {"d": days, "h": hours}

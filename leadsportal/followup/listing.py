@@ -1,0 +1,152 @@
+"""What the dashboard's lead lists get from the follow-up: per-row marks, local lists, extras.
+
+Costs, whatever the page size:
+- `lead_page_marks`: no upstream call and at most six queries (watermark, reads, follow-ups,
+  fingerprints read / insert / delete of erased contacts);
+- `local_lead_page` (status or "mes leads" filter): two queries (count, ids of the page), then
+  the page's leads by id, concurrently and cached (see fetching.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+
+from leadsportal.agencies.models import Membership
+from leadsportal.followup.contacts import contact_fingerprints_sync
+from leadsportal.followup.fetching import leads_fetch_by_id
+from leadsportal.followup.models import LeadFollowup
+from leadsportal.followup.reads import (
+    LocalFilter,
+    followups_matching,
+    leads_unread,
+    read_watermark_get,
+)
+from leadsportal.followup.services import followups_for_leads, response_time_median
+from leadsportal.leads_api import Lead, LeadFamily, LeadPage, PageRequest, SearchCriteria
+
+
+@dataclass(frozen=True)
+class LeadMarks:
+    unread: bool = False
+    known_contact: bool = False
+    followup: LeadFollowup | None = None
+
+
+@dataclass(frozen=True)
+class PageMarks:
+    unread: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()
+    followups: dict[str, LeadFollowup] = field(default_factory=dict)
+
+    def of(self, lead_id: str) -> LeadMarks:
+        return LeadMarks(
+            unread=lead_id in self.unread,
+            known_contact=lead_id in self.known,
+            followup=self.followups.get(lead_id),
+        )
+
+
+def lead_page_marks(*, membership: Membership, leads: Sequence[Lead]) -> PageMarks:
+    """New / "déjà connu" / follow-up of each lead of a page; indexes the page's contacts."""
+    if not leads:
+        return PageMarks()
+    since = read_watermark_get(membership=membership)
+    return PageMarks(
+        unread=leads_unread(membership=membership, leads=leads, since=since),
+        known=contact_fingerprints_sync(agency=membership.agency, leads=leads).known,
+        followups=followups_for_leads(
+            agency=membership.agency, lead_ids=[lead.lead_id for lead in leads]
+        ),
+    )
+
+
+def local_lead_page(
+    *,
+    membership: Membership,
+    family: LeadFamily,
+    criteria: SearchCriteria,
+    local: LocalFilter,
+    page_request: PageRequest,
+) -> LeadPage:
+    """A page of the leads a status / assignee filter selects in our database, fetched by id.
+
+    Leads the API no longer has (erased or expired upstream) are left out of the page.
+    """
+    rows = followups_matching(membership=membership, family=family, criteria=criteria, local=local)
+    count = rows.count()
+    offset = (page_request.index - 1) * page_request.size
+    ids = list(rows.values_list("lead_id", flat=True)[offset : offset + page_request.size])
+    fetched = leads_fetch_by_id(agency=membership.agency, lead_ids=ids)
+    leads = tuple(lead for lead_id in ids if (lead := fetched.get(lead_id)) is not None)
+    return LeadPage(leads=leads, count=count, page=page_request)
+
+
+def missing_on_page(page: LeadPage | None) -> int:
+    """Rows a local page should have shown but the API no longer has."""
+    if page is None or not page.count:
+        return 0
+    index = min(page.page.index, page.page_count)
+    expected = min(page.page.size, page.count - (index - 1) * page.page.size)
+    return max(0, expected - len(page.leads))
+
+
+def new_leads_poll_url(
+    *,
+    tab_slug: str,
+    query: QueryDict,
+    criteria: SearchCriteria,
+    page: LeadPage | None,
+    local: LocalFilter,
+    now: datetime | None = None,
+) -> str | None:
+    """The live banner's URL for a list, or None when no new lead could ever join it (a period
+    that ended, or a status / assignee filter: new leads have no follow-up yet)."""
+    now = now or timezone.now()
+    if local.active or criteria.end <= now:
+        return None
+    if page is not None and page.page.index == 1 and page.leads:
+        # After the newest lead shown: a lead the API lists late is still counted.
+        since = max(lead.meta.creation_date for lead in page.leads) + timedelta(seconds=1)
+    else:
+        since = now
+    params = query.copy()
+    params.pop("page", None)
+    params["onglet"] = tab_slug
+    params["depuis"] = str(int(since.timestamp()))
+    return f"{reverse('followup:new_leads')}?{params.urlencode()}"
+
+
+def lead_list_extras(
+    *,
+    membership: Membership,
+    family: LeadFamily,
+    tab_slug: str,
+    query: QueryDict,
+    criteria: SearchCriteria | None,
+    local: LocalFilter,
+    page: LeadPage | None,
+) -> dict[str, Any]:
+    """Template context the follow-up adds to a family list."""
+    if criteria is None:
+        return {"followup_enabled": True}
+    extras: dict[str, Any] = {
+        "followup_enabled": True,
+        "new_leads_poll_url": new_leads_poll_url(
+            tab_slug=tab_slug, query=query, criteria=criteria, page=page, local=local
+        ),
+        "mark_all_read_url": f"{reverse('followup:mark_all_read')}?{query.urlencode()}",
+        "local_filter": local.active,
+        "unavailable_leads": missing_on_page(page) if local.active else 0,
+    }
+    if family is LeadFamily.ALL:
+        extras["response_time"] = response_time_median(
+            agency=membership.agency, start=criteria.start, end=criteria.end
+        )
+    return extras

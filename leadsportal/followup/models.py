@@ -1,0 +1,202 @@
+"""What the agency knows about its leads beyond the read-only API: follow-up, reads, contacts.
+
+Everything is keyed by (agency, lead id): the API's lead ids are only unique per client, and
+an agency never sees another agency's rows. Every table that holds something about a lead also
+holds the lead's expiration date (`expires_at`, copied from the API the first time anything is
+stored), so that `purge_expired_followups` can delete it without asking the API (GDPR).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from leadsportal.agencies.models import Agency
+
+LEAD_ID_MAX_LENGTH = 100
+
+
+class FollowupStatus(models.TextChoices):
+    NEW = "nouveau", _("Nouveau")
+    CONTACTED = "contacte", _("Contacté")
+    QUALIFIED = "qualifie", _("Qualifié")
+    CLOSED = "clos", _("Clos")
+
+
+class LeadFollowup(models.Model):
+    """The agency's shared follow-up of one lead; created the first time someone acts on it.
+
+    The lead's type, portal, listing and dates are copied here (no personal data) so that the
+    "status" and "mes leads" filters can select and paginate leads locally.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="followups")
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
+    lead_type = models.CharField(max_length=20)
+    portal = models.CharField(max_length=20, blank=True)
+    classified_id = models.BigIntegerField(null=True, blank=True)
+    lead_created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=12, choices=FollowupStatus, default=FollowupStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_followups",
+    )
+    # The first time the status changed, and how long after the lead's creation that was.
+    first_status_change_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("suivi de lead")
+        verbose_name_plural = _("suivis de leads")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "lead_id"], name="unique_followup_per_lead"),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status", "lead_created_at"]),
+            models.Index(fields=["agency", "assignee", "lead_created_at"]),
+            models.Index(fields=["agency", "lead_created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.lead_id} ({self.status})"
+
+
+class FollowupEvent(models.Model):
+    """Who changed what and when: the history of a follow-up."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Statut")
+        ASSIGNEE = "assignee", _("Responsable")
+        NOTE = "note", _("Note")
+
+    followup = models.ForeignKey(LeadFollowup, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind)
+    old_value = models.CharField(max_length=150, blank=True)
+    new_value = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("événement de suivi")
+        verbose_name_plural = _("événements de suivi")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.old_value!r} → {self.new_value!r}"
+
+    @property
+    def description(self) -> str:
+        """What happened, in words: "statut : Nouveau → Contacté"."""
+        if self.kind == self.Kind.STATUS:
+            return str(_("statut : %(old)s → %(new)s")) % {
+                "old": _status_label(self.old_value),
+                "new": _status_label(self.new_value),
+            }
+        if self.kind == self.Kind.ASSIGNEE:
+            if not self.new_value:
+                return str(_("n'est plus assigné (était : %(old)s)")) % {"old": self.old_value}
+            return str(_("assigné à %(new)s")) % {"new": self.new_value}
+        return str(_("note ajoutée"))
+
+
+def _status_label(value: str) -> str:
+    try:
+        return str(FollowupStatus(value).label)
+    except ValueError:
+        return value or "—"
+
+
+class LeadNote(models.Model):
+    followup = models.ForeignKey(LeadFollowup, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"  # never the body: it may hold personal data
+
+
+class LeadRead(models.Model):
+    """One user opened one lead of one agency: it is no longer new for them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
+    lead_type = models.CharField(max_length=20)
+    lead_created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lead lu")
+        verbose_name_plural = _("leads lus")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "lead_id"], name="unique_read_per_user_and_lead"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "agency", "lead_created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.agency_id}:{self.lead_id}"
+
+
+class ReadState(models.Model):
+    """A user's "everything created before this instant is read" mark, per agency."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    all_read_before = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("état de lecture")
+        verbose_name_plural = _("états de lecture")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency"], name="unique_read_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.agency_id} < {self.all_read_before:%Y-%m-%d %H:%M}"
+
+
+class ContactFingerprint(models.Model):
+    """A keyed hash (HMAC-SHA256) of one normalised e-mail or phone number of a lead's contact.
+
+    Never the e-mail or phone itself: the index only answers "did an earlier lead of this agency
+    come from the same contact?". Leads of erased contacts have no fingerprint.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
+    digest = models.CharField(max_length=64)
+    lead_created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("empreinte de contact")
+        verbose_name_plural = _("empreintes de contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "lead_id", "digest"], name="unique_fingerprint_per_lead"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "digest"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.lead_id}"

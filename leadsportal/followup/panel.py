@@ -1,0 +1,103 @@
+"""The follow-up block of the lead detail page, and what opening a lead does to our records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.urls import reverse
+
+from leadsportal.agencies.models import Membership
+from leadsportal.followup.contacts import contact_fingerprints_sync
+from leadsportal.followup.forms import AssigneeForm, NoteForm, StatusForm
+from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
+from leadsportal.followup.reads import lead_read_mark
+from leadsportal.followup.services import followup_get, followup_history
+from leadsportal.leads_api import Lead
+
+
+@dataclass
+class FollowupPanel:
+    lead_id: str
+    followup: LeadFollowup | None
+    status_form: StatusForm
+    assignee_form: AssigneeForm
+    note_form: NoteForm
+    back_url: str = ""
+    notes: list[LeadNote] = field(default_factory=list)
+    events: list[FollowupEvent] = field(default_factory=list)
+    saved: str = ""  # what was just saved, said to screen readers and sighted users alike
+    error: str = ""
+
+    @property
+    def status(self) -> str:
+        return self.followup.status if self.followup else FollowupStatus.NEW.value
+
+    @property
+    def status_label(self) -> str:
+        return str(FollowupStatus(self.status).label)
+
+    @property
+    def response_seconds(self) -> int | None:
+        return self.followup.response_seconds if self.followup else None
+
+    @property
+    def first_status_change_at(self) -> datetime | None:
+        return self.followup.first_status_change_at if self.followup else None
+
+
+def followup_panel_build(
+    *,
+    membership: Membership,
+    lead_id: str,
+    followup: LeadFollowup | None,
+    back_url: str = "",
+    status_form: StatusForm | None = None,
+    assignee_form: AssigneeForm | None = None,
+    note_form: NoteForm | None = None,
+    saved: str = "",
+    error: str = "",
+) -> FollowupPanel:
+    history = followup_history(followup=followup)
+    return FollowupPanel(
+        lead_id=lead_id,
+        followup=followup,
+        status_form=status_form
+        or StatusForm(
+            initial={"status": followup.status if followup else FollowupStatus.NEW.value}
+        ),
+        assignee_form=assignee_form
+        or AssigneeForm(
+            agency=membership.agency,
+            initial={"assignee": followup.assignee_id if followup else None},
+        ),
+        note_form=note_form or NoteForm(),
+        back_url=back_url,
+        notes=history.notes,
+        events=history.events,
+        saved=saved,
+        error=error,
+    )
+
+
+@dataclass
+class LeadDetailFollowup:
+    panel: FollowupPanel
+    known_contact: bool
+    other_leads_url: str
+
+
+def lead_detail_followup(
+    *, membership: Membership, lead: Lead, back_url: str = ""
+) -> LeadDetailFollowup:
+    """Opening a lead: it is read for this member, its contact is indexed; its follow-up."""
+    lead_read_mark(membership=membership, lead=lead)
+    known = contact_fingerprints_sync(agency=membership.agency, leads=[lead]).known
+    followup = followup_get(agency=membership.agency, lead_id=lead.lead_id)
+    return LeadDetailFollowup(
+        panel=followup_panel_build(
+            membership=membership, lead_id=lead.lead_id, followup=followup, back_url=back_url
+        ),
+        known_contact=lead.lead_id in known,
+        other_leads_url=reverse("followup:contact_leads", args=[lead.lead_id]),
+    )

@@ -1,0 +1,323 @@
+"""Follow-up endpoints: changes of a lead's follow-up, "tout marquer comme lu", the live banner,
+the tabs' counts of new leads and the other leads of a contact.
+
+Every change is a POST with its CSRF token; htmx gets the re-rendered fragment, a browser
+without JavaScript a redirect (303) to the page it came from. Every view acts on the current
+agency only: a lead id of another agency is a 404, whatever the form says.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.crypto import SecretDecryptionError
+from leadsportal.dashboard.forms import with_default_dates
+from leadsportal.dashboard.tables import AllLeadTable
+from leadsportal.dashboard.views import LEAD_ID_PATTERN, TABS, TABS_BY_SLUG
+from leadsportal.followup.contacts import (
+    contact_fingerprints_forget,
+    contact_fingerprints_sync,
+    contact_other_leads,
+)
+from leadsportal.followup.fetching import lead_fetch, leads_fetch_by_id
+from leadsportal.followup.forms import AssigneeForm, LeadListForm, NoteForm, PollForm, StatusForm
+from leadsportal.followup.listing import lead_page_marks
+from leadsportal.followup.models import LeadFollowup
+from leadsportal.followup.panel import followup_panel_build
+from leadsportal.followup.reads import (
+    leads_read_mark_all,
+    new_leads_count_by_family,
+    new_leads_count_since,
+)
+from leadsportal.followup.services import (
+    FollowupError,
+    followup_assignee_set,
+    followup_note_add,
+    followup_open,
+    followup_status_set,
+)
+from leadsportal.leads_api import LeadsApiError
+
+logger = logging.getLogger(__name__)
+
+UPSTREAM_SECRET_MESSAGE = gettext_lazy(
+    "Les identifiants API de l'agence sont illisibles. Un administrateur doit les saisir à nouveau."
+)
+
+
+def _checked_lead_id(lead_id: str) -> str:
+    if not LEAD_ID_PATTERN.match(lead_id):
+        raise Http404("malformed lead id")
+    return lead_id
+
+
+def _detail_url(request: HttpRequest, lead_id: str) -> str:
+    url = reverse("dashboard:lead_detail", args=[lead_id])
+    back = request.POST.get("retour", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return f"{url}?{urlencode({'retour': back})}"
+    return url
+
+
+def _panel_response(
+    request: AgencyRequest,
+    lead_id: str,
+    followup: LeadFollowup | None,
+    *,
+    status: int = 200,
+    saved: str = "",
+    error: str = "",
+    **forms: object,
+) -> HttpResponse:
+    """The follow-up block: the fragment for htmx, a page of its own for a browser without JS."""
+    panel = followup_panel_build(
+        membership=request.membership,
+        lead_id=lead_id,
+        followup=followup,
+        back_url=request.POST.get("retour", ""),
+        saved=saved,
+        error=error,
+        **forms,  # type: ignore[arg-type]
+    )
+    context = {"panel": panel, "detail_url": _detail_url(request, lead_id)}
+    if getattr(request, "htmx", False):
+        # htmx swaps only successful responses: errors come with 200 and say so in the fragment.
+        return render(request, "followup/_panel.html", context)
+    return render(request, "followup/change_page.html", context, status=status)
+
+
+def _change(
+    request: AgencyRequest,
+    lead_id: str,
+    *,
+    form: StatusForm | AssigneeForm | NoteForm,
+    form_name: str,
+    apply: Callable[[LeadFollowup], str],
+) -> HttpResponse:
+    lead_id = _checked_lead_id(lead_id)
+    try:
+        followup = followup_open(agency=request.agency, lead_id=lead_id)
+    except SecretDecryptionError:
+        return _panel_response(
+            request, lead_id, None, status=502, error=str(UPSTREAM_SECRET_MESSAGE)
+        )
+    except LeadsApiError as error:
+        return _panel_response(request, lead_id, None, status=502, error=error.user_message)
+    if followup is None:
+        # Unknown, or another agency's lead: the same 404, and nothing stored.
+        raise Http404("lead not found")
+    if not form.is_valid():
+        return _panel_response(request, lead_id, followup, status=400, **{form_name: form})
+    try:
+        saved = apply(followup)
+    except FollowupError:
+        return _panel_response(
+            request,
+            lead_id,
+            followup,
+            status=400,
+            error=_("Cette modification n'est pas possible."),
+        )
+    if getattr(request, "htmx", False):
+        return _panel_response(request, lead_id, followup, saved=saved)
+    messages.success(request, saved)
+    return HttpResponseRedirect(_detail_url(request, lead_id), status=303)
+
+
+@require_POST
+@agency_required
+def status_change(request: AgencyRequest, lead_id: str) -> HttpResponse:
+    form = StatusForm(request.POST)
+
+    def apply(followup: LeadFollowup) -> str:
+        followup_status_set(
+            followup=followup, actor=request.user, status=form.cleaned_data["status"]
+        )
+        return _("Statut enregistré : %(status)s.") % {
+            "status": followup.get_status_display()  # type: ignore[attr-defined]
+        }
+
+    return _change(request, lead_id, form=form, form_name="status_form", apply=apply)
+
+
+@require_POST
+@agency_required
+def assignee_change(request: AgencyRequest, lead_id: str) -> HttpResponse:
+    form = AssigneeForm(request.POST, agency=request.agency)
+
+    def apply(followup: LeadFollowup) -> str:
+        assignee = form.chosen_assignee()
+        followup_assignee_set(followup=followup, actor=request.user, assignee=assignee)
+        if assignee is None:
+            return _("Le lead n'est plus assigné.")
+        return _("Lead assigné à %(name)s.") % {
+            "name": assignee.get_full_name() or assignee.get_username()
+        }
+
+    return _change(request, lead_id, form=form, form_name="assignee_form", apply=apply)
+
+
+@require_POST
+@agency_required
+def note_add(request: AgencyRequest, lead_id: str) -> HttpResponse:
+    form = NoteForm(request.POST)
+
+    def apply(followup: LeadFollowup) -> str:
+        followup_note_add(followup=followup, author=request.user, body=form.cleaned_data["body"])
+        return _("Note ajoutée.")
+
+    return _change(request, lead_id, form=form, form_name="note_form", apply=apply)
+
+
+@require_POST
+@agency_required
+def mark_all_read(request: AgencyRequest) -> HttpResponse:
+    """Mark the leads of the list's filter (the query string) as read, then back to the list."""
+    tab = TABS_BY_SLUG.get(request.POST.get("onglet", ""))
+    if tab is None:
+        return HttpResponse(_("Liste inconnue."), status=400, content_type="text/plain")
+    query = request.GET.copy()
+    query.pop("page", None)
+    list_url = f"{tab.url}?{query.urlencode()}" if query else tab.url
+    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
+    if not form.is_valid():
+        messages.error(request, _("Corrigez les filtres avant de tout marquer comme lu."))
+        return HttpResponseRedirect(list_url, status=303)
+    try:
+        result = leads_read_mark_all(
+            membership=request.membership,
+            family=tab.family,
+            criteria=form.criteria(),
+            local=form.local_filter(),
+        )
+    except SecretDecryptionError:
+        messages.error(request, str(UPSTREAM_SECRET_MESSAGE))
+    except LeadsApiError as error:
+        messages.error(request, error.user_message)
+    else:
+        if result.everything:
+            messages.success(request, _("Tous les leads sont marqués comme lus."))
+        elif not result.complete:
+            messages.warning(
+                request,
+                _(
+                    "Les %(count)s leads les plus récents de ce filtre sont marqués comme lus ; "
+                    "recommencez pour les suivants."
+                )
+                % {"count": result.marked},
+            )
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s lead marqué comme lu.",
+                    "%(count)s leads marqués comme lus.",
+                    result.marked,
+                )
+                % {"count": result.marked},
+            )
+    return HttpResponseRedirect(list_url, status=303)
+
+
+@require_GET
+@never_cache
+@agency_required
+def new_leads(request: AgencyRequest) -> HttpResponse:
+    """The live banner of a list: how many leads joined it since it was shown (polled)."""
+    tab = TABS_BY_SLUG.get(request.GET.get("onglet", ""))
+    poll = PollForm(request.GET)
+    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
+    if tab is None or not poll.is_valid() or not form.is_valid():
+        return HttpResponse(_("Paramètres invalides."), status=400, content_type="text/plain")
+    try:
+        count = new_leads_count_since(
+            membership=request.membership,
+            family=tab.family,
+            criteria=form.criteria(),
+            since=poll.since(),
+        )
+    except (LeadsApiError, SecretDecryptionError) as error:
+        # A missed beat is not worth a banner: the next poll asks again.
+        logger.info("new leads poll failed", extra={"error": type(error).__name__})
+        return HttpResponse(status=204)
+    if not count:
+        # Nothing to show: no swap at all (htmx leaves a 204 alone).
+        return HttpResponse(status=204)
+    query = request.GET.copy()
+    for name in ("onglet", "depuis", "page"):
+        query.pop(name, None)
+    list_url = f"{tab.url}?{query.urlencode()}" if query else tab.url
+    return render(
+        request, "followup/_new_leads_banner.html", {"count": count, "list_url": list_url}
+    )
+
+
+@require_GET
+@never_cache
+@agency_required
+def tab_counts(request: AgencyRequest) -> HttpResponse:
+    """The number of new leads of each tab, as out-of-band fragments for the tabs (htmx)."""
+    try:
+        counts = new_leads_count_by_family(membership=request.membership)
+    except (LeadsApiError, SecretDecryptionError) as error:
+        logger.info("new leads counts failed", extra={"error": type(error).__name__})
+        return HttpResponse(status=204)
+    items = [(tab, counts.counts.get(tab.family, 0)) for tab in TABS]
+    return render(request, "followup/_tab_counts.html", {"items": items, "exact": counts.exact})
+
+
+@require_GET
+@agency_required
+def contact_leads(request: AgencyRequest, lead_id: str) -> HttpResponse:
+    """The other leads of the agency that came from the same e-mail or phone as this lead."""
+    lead_id = _checked_lead_id(lead_id)
+    banner = None
+    status = 200
+    leads = []
+    total = 0
+    lead = None
+    try:
+        lead = lead_fetch(agency=request.agency, lead_id=lead_id)
+        if lead is None:
+            raise Http404("lead not found")
+        contact_fingerprints_sync(agency=request.agency, leads=[lead])
+        others = contact_other_leads(agency=request.agency, lead_id=lead_id)
+        fetched = leads_fetch_by_id(agency=request.agency, lead_ids=others.lead_ids)
+        gone = [other for other, found in fetched.items() if found is None]
+        leads = [found for found in fetched.values() if found is not None]
+        erased = [found.lead_id for found in leads if found.contact.is_erased]
+        # Erased (or vanished) contacts never feed the matching: forget them now.
+        contact_fingerprints_forget(agency=request.agency, lead_ids=[*gone, *erased])
+        leads = [found for found in leads if not found.contact.is_erased]
+        total = others.total - len(gone) - len(erased)
+    except SecretDecryptionError:
+        banner, status = str(UPSTREAM_SECRET_MESSAGE), 502
+    except LeadsApiError as error:
+        banner = error.user_message
+        status = 503 if error.status == 429 else 502
+    marks = lead_page_marks(membership=request.membership, leads=leads)
+    table = AllLeadTable(leads, back_url=request.get_full_path(), marks=marks)
+    context = {
+        "lead": lead,
+        "lead_id": lead_id,
+        "table": table,
+        "total": max(total, 0),
+        "banner": banner,
+        "detail_url": reverse("dashboard:lead_detail", args=[lead_id]),
+    }
+    return render(request, "followup/contact_leads.html", context, status=status)

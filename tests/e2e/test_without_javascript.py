@@ -1,0 +1,70 @@
+"""Journey 7: with JavaScript off, filters and pagination work through full page loads."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from leadsportal.dashboard.forms import today_in_paris
+from leadsportal.leads_api import LeadFamily
+from tests.e2e.helpers import criteria, expect_list, expected_page, page_count
+
+pytestmark = pytest.mark.browser
+
+
+def test_it_filters_and_pages_with_javascript_disabled(browse, paris, make_member):
+    manager = make_member("manager.paris", (paris, "manager"))
+    page = browse(manager, path="/leads/", java_script_enabled=False)
+    expect_list(page, expected_page(paris))
+
+    # Tabs are plain links.
+    page.get_by_role("link", name="Annonces", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/leads/annonces/$"))
+    family = LeadFamily.CLASSIFIED
+    expect_list(page, expected_page(paris, family))
+
+    # Journey 2 through the "Filtrer" button: dates first, then listing and portal.
+    today = today_in_paris()
+    start, end = today - timedelta(days=40), today - timedelta(days=10)
+    page.get_by_label("Du", exact=True).fill(start.isoformat())
+    page.get_by_label("Au", exact=True).fill(end.isoformat())
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(rf"start={start.isoformat()}&end={end.isoformat()}"))
+    in_window = expected_page(paris, family, criteria(start, end))
+    expect_list(page, in_window)
+
+    listing = next(lead.classified for lead in in_window.leads if lead.classified).classified_id
+    of_listing = expected_page(paris, family, criteria(start, end, classified=listing))
+    portal = of_listing.leads[0].meta.portal
+    page.get_by_label("Annonce (n°)", exact=True).fill(str(listing))
+    page.get_by_label("Portail", exact=True).select_option(portal)
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(rf"classified={listing}&portal={portal}"))
+    expect_list(
+        page, expected_page(paris, family, criteria(start, end, classified=listing, portal=portal))
+    )
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"portal=(&|$)"))
+    expect_list(page, in_window)
+
+    # Journey 3 through plain links and the page size field.
+    page.get_by_role("link", name="Suivante", exact=True).first.click()
+    expect(page).to_have_url(re.compile(r"[?&]page=2\b"))
+    search = criteria(start, end)
+    expect_list(page, expected_page(paris, family, search, page=2))
+
+    page.get_by_label("Par page", exact=True).select_option("50")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"per_page=50"))
+    expect(page).not_to_have_url(re.compile(r"[?&]page="))
+    expect_list(page, expected_page(paris, family, search, size=50))
+
+    last = page_count(in_window.count, 50)
+    assert last >= 2
+    page.get_by_role("link", name="Dernière page", exact=True).first.click()
+    expect(page).to_have_url(re.compile(rf"[?&]page={last}\b"))
+    expect_list(page, expected_page(paris, family, search, page=last, size=50))

@@ -1,0 +1,259 @@
+"""Reading exported files back, and what each cell should say, written independently of
+leadsportal.exports (from the API data fetched through the client, with the rules stated in
+the issue: dates, decimal separators, erased contacts, formula guard, phones)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+
+from leadsportal.dashboard import labels
+from leadsportal.dashboard.forms import start_of_day, today_in_paris
+from leadsportal.leads_api import (
+    PAGE_SIZE_MAX,
+    ApiCredentials,
+    Lead,
+    LeadFamily,
+    LeadsApiClient,
+    PageRequest,
+    SearchCriteria,
+    get_client,
+)
+from tests.fixtures import PARIS_CLIENT
+
+PARIS = ZoneInfo("Europe/Paris")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ERASED_NAME = "Données effacées (RGPD)"
+ERASED = "effacé (RGPD)"
+MARKER = "EXPORT INCOMPLET"
+
+COMMON_HEADERS = [
+    "Date",
+    "Identifiant du lead",
+    "Type",
+    "Contact",
+    "Contact effacé (RGPD)",
+    "Téléphone",
+    "Autres téléphones",
+    "E-mail",
+    "Portail",
+]
+FAMILY_HEADERS = {
+    LeadFamily.ALL: ["Objet"],
+    LeadFamily.CLASSIFIED: ["Annonce", "N° d'annonce", "Prix (€)", "Ville"],
+    LeadFamily.AGENCY: ["Demande"],
+    LeadFamily.SELLER: ["Prix estimé min (€)", "Prix estimé max (€)", "Délai de vente", "Ville"],
+    LeadFamily.PROPERTY_SEARCH: [
+        "Budget min (€)",
+        "Budget max (€)",
+        "Pièces min",
+        "Pièces max",
+        "Surface min (m²)",
+        "Surface max (m²)",
+        "Ville",
+        "Codes postaux",
+    ],
+}
+
+
+def headers_for(family: LeadFamily) -> list[str]:
+    return [*COMMON_HEADERS, *FAMILY_HEADERS[family], "Message"]
+
+
+def window(days: int) -> tuple[date, date]:
+    end = today_in_paris()
+    return end - timedelta(days=days - 1), end
+
+
+def criteria_for(start: date, end: date, **filters: Any) -> SearchCriteria:
+    return SearchCriteria(
+        start=start_of_day(start), end=start_of_day(end + timedelta(days=1)), **filters
+    )
+
+
+def paris_client(sandbox_server) -> LeadsApiClient:
+    """A client of the Paris demo credentials, for fixtures wider than one test."""
+    url = sandbox_server.sandbox_url
+    return LeadsApiClient(
+        ApiCredentials(*PARIS_CLIENT, base_url=url, token_url=url + "/oauth/token")
+    )
+
+
+def all_leads(
+    agency_or_client, family: LeadFamily, criteria: SearchCriteria
+) -> tuple[list[Lead], int]:
+    """Every lead of the list, page by page, through our client (never mocked)."""
+    client = (
+        agency_or_client
+        if isinstance(agency_or_client, LeadsApiClient)
+        else get_client(agency_or_client.api_credentials())
+    )
+    first = client.search(family, criteria, PageRequest(1, PAGE_SIZE_MAX))
+    leads = list(first.leads)
+    for index in range(2, first.page_count + 1):
+        leads.extend(client.search(family, criteria, PageRequest(index, PAGE_SIZE_MAX)).leads)
+    return leads, first.count
+
+
+def listing_leads(agency, classified_id: int) -> list[Lead]:
+    client = get_client(agency.api_credentials())
+    first = client.classified_leads(classified_id, PageRequest(1, PAGE_SIZE_MAX))
+    leads = list(first.leads)
+    for index in range(2, first.page_count + 1):
+        leads.extend(
+            client.classified_leads(classified_id, PageRequest(index, PAGE_SIZE_MAX)).leads
+        )
+    return leads
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def read_csv(data: bytes, *, excel_fr: bool) -> list[list[str]]:
+    if excel_fr:
+        assert data.startswith(b"\xef\xbb\xbf"), "CSV (Excel FR) starts with a UTF-8 BOM"
+        text = data[3:].decode("utf-8")
+    else:
+        assert not data.startswith(b"\xef\xbb\xbf")
+        text = data.decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if excel_fr else ","))
+
+
+def read_xlsx(data: bytes, sheet: str = "Leads") -> tuple[list[list[Any]], Any]:
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    worksheet = workbook[sheet]
+    return [list(row) for row in worksheet.iter_rows()], workbook
+
+
+# --- Expected values -------------------------------------------------------------------------
+
+
+def _subject(lead: Lead) -> str | None:
+    if lead.classified is not None:
+        return lead.classified.reference or f"n° {lead.classified.classified_id}"
+    if lead.estimation is not None:
+        return lead.estimation.city or "Estimation"
+    if lead.property_search is not None:
+        return lead.property_search.city or "Recherche"
+    return labels.label(labels.INTENTIONS, lead.meta.intention) or None
+
+
+def expected_values(lead: Lead, family: LeadFamily) -> list[Any]:
+    """Typed values (str, int, float, datetime, None) in the order of headers_for(family)."""
+    contact = lead.contact
+    erased = contact.is_erased
+    phones = [phone.number for phone in contact.phone_numbers]
+    values: list[Any] = [
+        lead.meta.creation_date,
+        lead.lead_id,
+        str(labels.LEAD_TYPES[lead.lead_type]),
+        ERASED_NAME if erased else contact.full_name,
+        "oui" if erased else "non",
+        ERASED if erased else (phones[0] if phones else None),
+        ERASED if erased else (" / ".join(phones[1:]) or None),
+        ERASED if erased else contact.email,
+        labels.portal_label(lead.meta.portal),
+    ]
+    if family is LeadFamily.ALL:
+        values.append(_subject(lead))
+    elif family is LeadFamily.CLASSIFIED:
+        listing = lead.classified
+        values += (
+            [listing.reference, listing.classified_id, listing.price, listing.city]
+            if listing
+            else [None] * 4
+        )
+    elif family is LeadFamily.AGENCY:
+        values.append(labels.label(labels.INTENTIONS, lead.meta.intention) or None)
+    elif family is LeadFamily.SELLER:
+        estimation = lead.estimation
+        values += (
+            [
+                estimation.estimated_price_min,
+                estimation.estimated_price_max,
+                labels.label(labels.SALE_TIMEFRAMES, estimation.sale_timeframe) or None,
+                estimation.city,
+            ]
+            if estimation
+            else [None] * 4
+        )
+    else:
+        search = lead.property_search
+        values += (
+            [
+                search.budget_min,
+                search.budget_max,
+                search.rooms_min,
+                search.rooms_max,
+                search.living_area_min,
+                search.living_area_max,
+                search.city,
+                ", ".join(search.postal_codes) or None,
+            ]
+            if search
+            else [None] * 8
+        )
+    values.append(ERASED if erased else contact.message)
+    return values
+
+
+PHONE_COLUMNS = {"Téléphone", "Autres téléphones"}
+NUMBER_COLUMNS = {
+    "N° d'annonce",
+    "Prix (€)",
+    "Prix estimé min (€)",
+    "Prix estimé max (€)",
+    "Budget min (€)",
+    "Budget max (€)",
+    "Pièces min",
+    "Pièces max",
+    "Surface min (m²)",
+    "Surface max (m²)",
+}
+STRICT_PHONE = re.compile(r"\+?[0-9][0-9 .()/-]+")
+
+
+def _grouped_french(number: str) -> str:
+    if re.fullmatch(r"0[1-9]\d{8}", number):
+        return " ".join(number[i : i + 2] for i in range(0, 10, 2))
+    if re.fullmatch(r"\+33[1-9]\d{8}", number):
+        return "+33 " + number[3] + " " + " ".join(number[i : i + 2] for i in range(4, 12, 2))
+    return number
+
+
+def expected_csv_cell(header: str, value: Any, *, excel_fr: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(PARIS)
+        return local.strftime("%d/%m/%Y %H:%M") if excel_fr else local.isoformat(timespec="seconds")
+    if header in NUMBER_COLUMNS:
+        text = str(int(value)) if float(value).is_integer() else str(value)
+        return text.replace(".", ",") if excel_fr else text
+    if header in PHONE_COLUMNS and all(STRICT_PHONE.fullmatch(p) for p in value.split(" / ")):
+        return " / ".join(_grouped_french(p) for p in value.split(" / ")) if excel_fr else value
+    return "'" + value if value.startswith(TRIGGERS) else value
+
+
+def expected_xlsx_cell(header: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(PARIS).replace(tzinfo=None)
+    if header in NUMBER_COLUMNS and value is not None and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def xlsx_datetime(value: datetime) -> datetime:
+    """openpyxl reads a serial day count back; rounding may leave a few microseconds."""
+    return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

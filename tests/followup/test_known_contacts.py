@@ -1,0 +1,185 @@
+"""The "Déjà connu" badge: normalised e-mails and phones matched against earlier leads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from leadsportal.followup.contacts import (
+    contact_fingerprints_sync,
+    normalise_email,
+    normalise_phone,
+)
+from leadsportal.followup.models import ContactFingerprint
+from leadsportal.leads_api import Contact, Lead, LeadMeta, LeadType, PhoneNumber
+from tests.followup.conftest import LYON_CLIENT_ID, known_ids, listed_ids, recent_leads
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "06 12 34 56 78",
+        "06.12.34.56.78",
+        "06-12-34-56-78",
+        "0612345678",
+        "+33612345678",
+        "+33 6 12 34 56 78",
+        "+33 (0)6 12 34 56 78",
+        "0033 6 12 34 56 78",
+        " 06 12 34 56 78 ",
+    ],
+)
+def test_french_phone_numbers_have_one_form(written):
+    assert normalise_phone(written) == "0612345678"
+
+
+def test_other_phone_numbers_stay_apart():
+    assert normalise_phone("06 12 34 56 79") != normalise_phone("06 12 34 56 78")
+    assert normalise_phone("+32 470 12 34 56") == "+32470123456"
+    assert normalise_phone("+32 470 12 34 56") != normalise_phone("0470123456")
+    assert normalise_phone("") is None and normalise_phone("n/c") is None
+    assert normalise_phone("12") is None
+
+
+def test_emails_are_compared_trimmed_and_case_insensitive():
+    assert normalise_email("  Jean.Dupont@Example.COM ") == "jean.dupont@example.com"
+    assert normalise_email("jean.dupont@example.com") == "jean.dupont@example.com"
+    assert normalise_email("") is None and normalise_email("pas une adresse") is None
+
+
+@pytest.mark.parametrize(
+    "later_phone", ["06.12.34.56.78", "+33612345678", "+33 6 12 34 56 78", "06 12 34 56 78"]
+)
+def test_a_later_lead_with_the_same_phone_is_already_known(agent, add_lead, later_phone):
+    earlier = add_lead(minutes_ago=120, email=None, phones=["06 12 34 56 78"])
+    later = add_lead(email="autre@example.org", phones=[later_phone])
+    stranger = add_lead(email="stranger@example.org", phones=["07 98 76 54 32"])
+    html = agent.client.get("/leads/").content.decode()
+    assert {earlier, later, stranger} <= set(listed_ids(html))
+    assert known_ids(html) & {earlier, later, stranger} == {later}
+
+
+def test_a_later_lead_with_the_same_email_is_already_known(agent, add_lead):
+    earlier = add_lead(minutes_ago=60, email="  Claire.Martin@Example.org", phones=[])
+    later = add_lead(email="claire.martin@example.ORG ", phones=["07 11 22 33 44"])
+    html = agent.client.get("/leads/").content.decode()
+    assert known_ids(html) & {earlier, later} == {later}
+
+
+def test_matching_stays_within_the_agency(agent, lyon_agent, add_lead):
+    add_lead(client_id=LYON_CLIENT_ID, minutes_ago=60, email="shared@example.org", phones=[])
+    lyon_agent.client.get("/leads/")  # indexed for Lyon
+    paris_lead = add_lead(email="shared@example.org", phones=[])
+    assert paris_lead not in known_ids(agent.client.get("/leads/").content.decode())
+
+
+def test_the_badge_links_to_the_other_leads_of_the_contact(agent, add_lead, sandbox):
+    first = add_lead(minutes_ago=90, email="paul@example.org", phones=[])
+    second = add_lead(minutes_ago=30, email=None, phones=["0699887766", "0100000000"])
+    third = add_lead(email="PAUL@example.org", phones=["+33 6 99 88 77 66"])
+    unrelated = add_lead(email="zoe@example.org", phones=[])
+    html = agent.client.get("/leads/").content.decode()
+    assert known_ids(html) & {first, second, third, unrelated} == {third}
+    assert f'href="/lead/{third}/meme-contact/"' in html
+    page = agent.client.get(f"/lead/{third}/meme-contact/")
+    assert page.status_code == 200
+    others = page.content.decode()
+    assert set(listed_ids(others)) == {first, second}
+    assert "2 autres leads de l'agence" in others.replace("&#x27;", "'")
+    detail = agent.client.get(f"/lead/{third}/").content.decode()
+    assert f'href="/lead/{third}/meme-contact/" data-testid="known-contact"' in detail
+
+
+def test_the_index_holds_keyed_hashes_never_the_contact(agent, add_lead):
+    lead_id = add_lead(email="secret.person@example.org", phones=["06 55 44 33 22"])
+    agent.client.get("/leads/")
+    digests = list(
+        ContactFingerprint.objects.filter(lead_id=lead_id).values_list("digest", flat=True)
+    )
+    assert len(digests) == 2
+    for digest in digests:
+        assert len(digest) == 64 and int(digest, 16) >= 0
+        assert "secret" not in digest and "0655443322" not in digest
+    row = ContactFingerprint.objects.filter(lead_id=lead_id).first()
+    assert row.expires_at > row.lead_created_at + timedelta(days=3 * 365 - 2)
+
+
+def lead(
+    lead_id: str, created: datetime, *, email: str | None = None, phones=(), erased=False
+) -> Lead:  # type: ignore[no-untyped-def]
+    meta = LeadMeta(
+        lead_id=lead_id, lead_type=LeadType.AGENCY, creation_date=created, portal="SLG-FRA"
+    )
+    if erased:
+        return Lead(meta=meta, contact=Contact())
+    return Lead(
+        meta=meta,
+        contact=Contact(
+            first_name="A",
+            email=email,
+            phone_numbers=tuple(PhoneNumber(number=number) for number in phones),
+        ),
+    )
+
+
+def test_erased_contacts_never_feed_the_matching(paris):
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    first = lead("first", t0, email="anna@example.org", phones=["0611111111"])
+    assert contact_fingerprints_sync(agency=paris, leads=[first]).known == frozenset()
+    # The same lead, seen again after its contact had their data erased (GDPR).
+    result = contact_fingerprints_sync(agency=paris, leads=[lead("first", t0, erased=True)])
+    assert result.deleted == 2
+    assert not ContactFingerprint.objects.filter(lead_id="first").exists()
+    later = lead("later", t0 + timedelta(days=1), email="anna@example.org", phones=["0611111111"])
+    assert contact_fingerprints_sync(agency=paris, leads=[later]).known == frozenset()
+    # An erased lead has nothing to match and never gets the badge.
+    erased = lead("erased", t0 + timedelta(days=2), erased=True)
+    assert contact_fingerprints_sync(agency=paris, leads=[erased]).known == frozenset()
+
+
+def test_only_the_later_of_two_leads_is_known_even_on_one_page(paris):
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    leads = [
+        lead("b-later", t0 + timedelta(hours=1), email="x@example.org"),
+        lead("a-earlier", t0, email="X@Example.org "),
+        lead("c-same-second-1", t0 + timedelta(hours=2), phones=["0622222222"]),
+        lead("c-same-second-2", t0 + timedelta(hours=2), phones=["+33622222222"]),
+    ]
+    known = contact_fingerprints_sync(agency=paris, leads=leads).known
+    assert known == {"b-later", "c-same-second-2"}
+    # Indexing again changes nothing.
+    again = contact_fingerprints_sync(agency=paris, leads=leads)
+    assert again.known == known and again.inserted == 0
+
+
+def test_index_contacts_indexes_a_period_for_the_matching(paris, lyon, sandbox):
+    out = StringIO()
+    call_command("index_contacts", "--days", "3", stdout=out)
+    assert "Agence Paris Démo :" in out.getvalue() and "Agence Lyon Démo :" in out.getvalue()
+    recent = recent_leads(paris, days=2)
+    indexed = set(ContactFingerprint.objects.filter(agency=paris).values_list("lead_id", flat=True))
+    with_contact = {
+        item.lead_id
+        for item in recent
+        if not item.contact.is_erased and (item.contact.email or item.contact.phone_numbers)
+    }
+    assert with_contact and with_contact <= indexed
+    erased = {item.lead_id for item in recent if item.contact.is_erased}
+    assert not erased & indexed
+    before = ContactFingerprint.objects.count()
+    again = StringIO()
+    call_command("index_contacts", "--days", "3", "--agency", "Agence Paris Démo", stdout=again)
+    assert ContactFingerprint.objects.count() == before
+    assert " 0 empreintes ajoutées" in again.getvalue()
+
+
+def test_index_contacts_refuses_nonsense(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("index_contacts", "--days", "0")
+    with pytest.raises(CommandError):
+        call_command("index_contacts", "--agency", "Nulle part")

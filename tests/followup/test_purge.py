@@ -1,0 +1,101 @@
+"""GDPR: local follow-up data of a lead goes once the lead has expired."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from leadsportal.followup.models import (
+    ContactFingerprint,
+    FollowupEvent,
+    LeadFollowup,
+    LeadNote,
+    LeadRead,
+)
+
+EXPIRY = "2031-03-04T05:06:07Z"
+
+
+def touch(client, lead_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the lead, change its status and assignee, write a note: everything gets stored."""
+    client.get(f"/lead/{lead_id}/")
+    client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "contacte"})
+    client.post(f"/lead/{lead_id}/suivi/notes/", {"body": "Rappeler"})
+
+
+def stored(lead_id: str) -> dict[str, int]:
+    return {
+        "followups": LeadFollowup.objects.filter(lead_id=lead_id).count(),
+        "notes": LeadNote.objects.filter(followup__lead_id=lead_id).count(),
+        "events": FollowupEvent.objects.filter(followup__lead_id=lead_id).count(),
+        "reads": LeadRead.objects.filter(lead_id=lead_id).count(),
+        "fingerprints": ContactFingerprint.objects.filter(lead_id=lead_id).count(),
+    }
+
+
+def test_the_leads_expiration_date_is_stored_with_everything(agent, add_lead):
+    lead_id = add_lead(
+        email="someone@example.org", phones=["0611223344"], leadMetaInfos={"expirationDate": EXPIRY}
+    )
+    touch(agent.client, lead_id)
+    expected = datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC)
+    assert LeadFollowup.objects.get(lead_id=lead_id).expires_at == expected
+    assert LeadRead.objects.get(lead_id=lead_id).expires_at == expected
+    assert set(
+        ContactFingerprint.objects.filter(lead_id=lead_id).values_list("expires_at", flat=True)
+    ) == {expected}
+
+
+def test_the_purge_deletes_expired_leads_data_and_keeps_the_rest(agent, add_lead):
+    expired = add_lead(email="old@example.org", phones=["0611223344"])
+    alive = add_lead(email="new@example.org", phones=["0655667788"])
+    touch(agent.client, expired)
+    touch(agent.client, alive)
+    assert stored(expired) == {
+        "followups": 1,
+        "notes": 1,
+        "events": 2,
+        "reads": 1,
+        "fingerprints": 2,
+    }
+    yesterday = timezone.now() - timedelta(days=1)
+    for model in (LeadFollowup, LeadRead, ContactFingerprint):
+        model.objects.filter(lead_id=expired).update(expires_at=yesterday)
+
+    dry = StringIO()
+    call_command("purge_expired_followups", "--dry-run", stdout=dry)
+    assert "Suivis à supprimer : 1 (notes : 1, événements : 2)" in dry.getvalue()
+    assert stored(expired)["followups"] == 1
+
+    out = StringIO()
+    call_command("purge_expired_followups", stdout=out)
+    assert stored(expired) == {
+        "followups": 0,
+        "notes": 0,
+        "events": 0,
+        "reads": 0,
+        "fingerprints": 0,
+    }
+    assert stored(alive) == {"followups": 1, "notes": 1, "events": 2, "reads": 1, "fingerprints": 2}
+    assert out.getvalue().strip() == (
+        "Suivis supprimés : 1 (notes : 1, événements : 2) ; lectures : 1 ; empreintes de contacts : 2."
+    )
+    again = StringIO()
+    call_command("purge_expired_followups", stdout=again)
+    assert "Suivis supprimés : 0" in again.getvalue()
+
+
+def test_an_expired_lead_never_feeds_the_matching(agent, add_lead):
+    past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expired = add_lead(
+        minutes_ago=30, email="gone@example.org", phones=[], leadMetaInfos={"expirationDate": past}
+    )
+    later = add_lead(email="gone@example.org", phones=[])
+    html = agent.client.get("/leads/").content.decode()
+    assert expired in html
+    row = html.split(f'data-lead-id="{later}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="known-contact"' not in row
+    assert not ContactFingerprint.objects.filter(lead_id=expired).exists()
