@@ -112,24 +112,26 @@ def count_queries(username: str) -> list[dict[str, Any]]:
                         "kind": "partial" if htmx else "page",
                         "queries_first_view": len(first.captured_queries),
                         "queries_steady": len(steady.captured_queries),
-                        "steady_sql": [q["sql"][:160] for q in steady.captured_queries],
-                        "first_sql": [q["sql"][:160] for q in first.captured_queries],
+                        "steady_sql": [q["sql"][:100] for q in steady.captured_queries],
                     }
                 )
     return rows
 
 
-def timed(client: Client, path: str, *, htmx: bool, count: int) -> list[float]:
+def timed(client: Client, path: str, *, htmx: bool, count: int) -> list[tuple[float, float]]:
+    """(wall ms, CPU ms of this thread) per request."""
     samples = []
     for _ in range(count):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         get(client, path, htmx=htmx)
-        samples.append((time.perf_counter() - began) * 1000)
+        samples.append(
+            ((time.perf_counter() - began) * 1000, (time.thread_time() - began_cpu) * 1000)
+        )
     return samples
 
 
-def in_process_times(username: str, requests_count: int) -> dict[str, float]:
-    """Median time of each view served in this process, without a profiler."""
+def in_process_times(username: str, requests_count: int) -> dict[str, dict[str, float]]:
+    """Median wall and CPU time of each view served in this process, without a profiler."""
     client = client_for(username)
     times = {}
     for tab, base in PATHS.items():
@@ -139,7 +141,10 @@ def in_process_times(username: str, requests_count: int) -> dict[str, float]:
                 timed(client, path, htmx=htmx, count=3)  # warm-up: token, templates
                 samples = timed(client, path, htmx=htmx, count=requests_count)
                 key = f"{tab}/{size}/{'partial' if htmx else 'page'}"
-                times[key] = round(statistics.median(samples), 2)
+                times[key] = {
+                    "wall_ms": round(statistics.median(wall for wall, _ in samples), 2),
+                    "cpu_ms": round(statistics.median(cpu for _, cpu in samples), 2),
+                }
     return times
 
 
@@ -157,7 +162,7 @@ def profile(username: str, out_dir: Path, requests_count: int) -> dict[str, Any]
             timed(client, path, htmx=htmx, count=requests_count)
             session = profiler.stop()
             kind = "partial" if htmx else "page"
-            name = f"profile-{tab}-100-{kind}"
+            name = f"dashboard-profile-{tab}-100-{kind}"
             (out_dir / f"{name}.txt").write_text(
                 profiler.output_text(unicode=True, color=False, show_all=False, short_mode=False),
                 encoding="utf-8",

@@ -20,7 +20,7 @@ partial through the dashboard; medians and p95, ratios, bytes, upstream calls an
 requests per view (counted by the sandbox, and by the dashboard's request log). Then the
 throughput of the partial, the token requests per 1,000 views (with the per-process cache and
 with Redis), and, in process, database queries per view and a pyinstrument profile
-(bench/inprocess.py). Results: bench/results/latest.json and the profiles beside it.
+(bench/inprocess.py). Results: bench/results/dashboard.json (dashboard-quick.json) and the profiles beside it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import re
@@ -111,7 +112,8 @@ def free_port() -> int:
 
 
 def say(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+    # UTC: django.setup() in this process switches the local zone to settings.TIME_ZONE.
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -524,6 +526,11 @@ def table_rows(html: bytes) -> int:
     return body.count(b"<tr") - body.count(b"table-empty")
 
 
+def own_ms(logged: list[dict[str, Any]], *, htmx: bool) -> float:
+    values = [e["duration_ms"] - e["upstream_ms"] for e in logged if e["htmx"] is htmx]
+    return round(statistics.median(values), 2) if values else 0.0
+
+
 def measure_cell(
     bench: Bench, raw: RawCaller, latency: int, tab: str, per_page: int
 ) -> dict[str, Any]:
@@ -533,10 +540,13 @@ def measure_cell(
     sizes: dict[str, int] = {}
     rows: dict[str, int] = {}
 
+    raw_cpu: list[float] = []
+
     def run_raw() -> None:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         rows["raw"] = raw.search(family, per_page)
         samples["raw"].append((time.perf_counter() - began) * 1000)
+        raw_cpu.append((time.thread_time() - began_cpu) * 1000)
 
     def run_view(kind: str) -> Callable[[], None]:
         def run() -> None:
@@ -554,14 +564,16 @@ def measure_cell(
     for _ in range(bench.args.warmup):
         for step in steps:
             step()
-    for values in samples.values():
+    for values in [*samples.values(), raw_cpu]:
         values.clear()
     before = bench.stats()
     log_offset = bench.dashboard.log_size()
+    cpu_before = bench.dashboard.cpu_seconds()
     for i in range(bench.args.requests):
         # Rotate the order so that no kind always runs first after a pause.
         for step in steps[i % 3 :] + steps[: i % 3]:
             step()
+    dashboard_cpu_s = bench.dashboard.cpu_seconds() - cpu_before
     after = bench.stats()
     time.sleep(0.2)  # let the workers' last log lines land
     logged = [
@@ -588,13 +600,13 @@ def measure_cell(
         "log_upstream_calls_max": max((e["upstream_calls"] for e in logged), default=None),
         "log_upstream_calls_total": sum(e["upstream_calls"] for e in logged),
         "log_token_requests_total": sum(e["token_requests"] for e in logged),
-        "server_ms_page": round(
-            statistics.median([e["duration_ms"] for e in logged if not e["htmx"]] or [0]), 2
-        ),
-        "server_ms_partial": round(
-            statistics.median([e["duration_ms"] for e in logged if e["htmx"]] or [0]), 2
-        ),
+        # Server side, from the request log: the view's own time (total minus upstream).
+        "server_own_ms_page": own_ms(logged, htmx=False),
+        "server_own_ms_partial": own_ms(logged, htmx=True),
         "rate_limited": after["rate_limited"] - before["rate_limited"],
+        # CPU time, unlike wall time, hardly moves when other work shares the machine.
+        "dashboard_cpu_ms_per_view": round(dashboard_cpu_s * 1000 / dashboard_views, 2),
+        "raw_client_cpu_ms": round(statistics.median(raw_cpu), 2),
     }
     cell["ratio_page"] = round(cell["page"]["median"] / cell["raw"]["median"], 3)
     cell["ratio_partial"] = round(cell["partial"]["median"] / cell["raw"]["median"], 3)
@@ -733,8 +745,9 @@ def markdown_tables(results: dict[str, Any]) -> str:
     lines = [
         "| latency | tab | per_page | rows | raw median / p95 (ms) | page median / p95 (ms) "
         "| partial median / p95 (ms) | page / raw | partial / raw | page − raw (ms) "
-        "| page bytes | partial bytes (share) | upstream calls / view | tokens / view |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| page bytes | partial bytes (share) | upstream calls / view | tokens / view "
+        "| CPU ms / view: dashboard (raw client) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in results["cells"]:
         lines.append(
@@ -744,7 +757,8 @@ def markdown_tables(results: dict[str, Any]) -> str:
             f"| {c['partial']['median']:.1f} / {c['partial']['p95']:.1f} "
             f"| {c['ratio_page']:.2f} | {c['ratio_partial']:.2f} | {c['overhead_page_ms']:.1f} "
             f"| {c['bytes_page']:,} | {c['bytes_partial']:,} ({c['partial_share']:.0%}) "
-            f"| {c['upstream_calls_per_view']:g} | {c['token_requests_per_view']:g} |"
+            f"| {c['upstream_calls_per_view']:g} | {c['token_requests_per_view']:g} "
+            f"| {c['dashboard_cpu_ms_per_view']:.1f} ({c['raw_client_cpu_ms']:.1f}) |"
         )
     t = results["throughput"]
     lines += [
@@ -781,6 +795,27 @@ def markdown_tables(results: dict[str, Any]) -> str:
         f"| {whole['views']:,} | **{whole['token_requests']}** | {whole['upstream_calls']:,} "
         f"| {whole['worker_restarts']} |"
     )
+    lines += [
+        "",
+        "| server side, request log: the view's own time (total − upstream), median ms "
+        "| latency | page | partial |",
+        "|---|---|---|---|",
+    ]
+    for c in results["cells"]:
+        lines.append(
+            f"| {c['tab']} x{c['per_page']} | {c['latency_ms']} ms | {c['server_own_ms_page']:.1f} "
+            f"| {c['server_own_ms_partial']:.1f} |"
+        )
+    timings = results.get("inprocess", {}).get("in_process_ms", {})
+    if timings:
+        lines += [
+            "",
+            "| in process (django.test.Client), no profiler, 0 ms | wall median ms "
+            "| CPU median ms |",
+            "|---|---|---|",
+        ]
+        for key, value in timings.items():
+            lines.append(f"| {key} | {value['wall_ms']:.1f} | {value['cpu_ms']:.1f} |")
     q = results.get("inprocess", {}).get("queries", [])
     if q:
         lines += [
@@ -809,23 +844,16 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
             all(v == 1 for v in upstream) and all(v == 1 for v in log_max),
         )
     )
-    for tok in results["tokens"]:
-        per_thousand = tok["token_requests"] * 1000 / max(tok["views"], 1)
+    for tok in [*results["tokens"], results["tokens_whole_run"]]:
+        label = tok["cache"] if tok in results["tokens"] else f"whole run, {tok['cache']}"
         checks.append(
             (
-                f"token requests per 1,000 page views: 1 ({tok['cache']})",
+                f"token requests per 1,000 page views: 1 ({label})",
                 f"{tok['token_requests']} for {tok['views']:,} views",
-                per_thousand <= 1,
+                # One token per started thousand views: 1 for 1,000 views, 2 for 1,001.
+                tok["token_requests"] <= max(1, math.ceil(tok["views"] / 1000)),
             )
         )
-    whole = results["tokens_whole_run"]
-    checks.append(
-        (
-            f"token requests per 1,000 page views: 1 (whole run, {whole['cache']})",
-            f"{whole['token_requests']} for {whole['views']:,} views",
-            whole["token_requests"] * 1000 / max(whole["views"], 1) <= 1,
-        )
-    )
     for c in cells:
         if c["latency_ms"] == 100:
             checks.append(
@@ -864,7 +892,7 @@ def print_report(results: dict[str, Any]) -> None:
     for name, value, met in targets(results):
         print(f"{'MET    ' if met else 'NOT MET'}  {name}: {value}")
     for key, ms in results.get("inprocess", {}).get("in_process_ms", {}).items():
-        print(f"in process, no profiler: {key}: {ms:.1f} ms")
+        print(f"in process, no profiler: {key}: {ms['wall_ms']:.1f} ms, CPU {ms['cpu_ms']:.1f} ms")
     profiles = results.get("inprocess", {}).get("profiles", {})
     for key, prof in profiles.items():
         print(f"\nprofile {key}: {prof['ms_per_request']:.1f} ms per request in process")
@@ -1061,7 +1089,7 @@ def main() -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / ("quick.json" if args.quick else "latest.json")).write_text(
+    (args.out / ("dashboard-quick.json" if args.quick else "dashboard.json")).write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     print_report(results)

@@ -154,7 +154,7 @@ def leads_read_mark_all(
     since = read_watermark_get(membership=membership, now=now)
     start = max(criteria.start, since)
     end = min(criteria.end, now + CLOCK_MARGIN)
-    if start >= end:
+    if int(start.timestamp()) >= int(end.timestamp()):  # the API's dates are whole seconds
         return MarkAllResult(marked=0)
     if local.active:
         rows = [

@@ -39,9 +39,18 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
+E2E_DIR = Path(__file__).resolve().parent
+ARTIFACTS = E2E_DIR.parents[1] / "artifacts" / "e2e"
 # Upper bound of every wait (auto-waiting assertions, clicks, navigations); not a timing test.
 TIMEOUT_MS = 15_000
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects: `-m "not browser"` must leave these out
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this package drives the browser, marked or not."""
+    for item in items:
+        if E2E_DIR in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def _in_ci() -> bool:

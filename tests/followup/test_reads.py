@@ -152,3 +152,14 @@ def test_the_list_has_a_mark_all_read_form_that_works_without_javascript(agent, 
     assert "portal=SLG-FRA" in form.group(1)
     assert 'name="csrfmiddlewaretoken"' in form.group(2)
     assert 'name="onglet" value="annonces"' in form.group(2)
+
+
+def test_mark_all_read_on_a_follow_up_filter_needs_no_upstream_call(agent, add_lead, sandbox):
+    mine, other = add_lead(), add_lead()
+    agent.client.post(f"/lead/{mine}/suivi/responsable/", {"assignee": agent.user.pk})
+    LeadRead.objects.all().delete()  # assigning happened without opening the lead
+    sandbox.reset_counters()
+    response = agent.client.post("/suivi/tout-lu/?responsable=moi", {"onglet": ""})
+    assert response.status_code == 303
+    assert sandbox.api_requests() == 0
+    assert unread_ids(agent.client.get("/leads/").content.decode()) == {other}
