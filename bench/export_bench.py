@@ -95,6 +95,13 @@ def status_kb(pid: int, field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/{pid}/status")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (fields 14 and 15 of /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def reset_peak(pid: int) -> None:
     # "5" resets the peak resident set size (VmHWM) to the current RSS (Linux >= 4.0).
     with open(f"/proc/{pid}/clear_refs", "w") as handle:
@@ -247,6 +254,7 @@ def export_once(
     session: requests.Session,
     app_url: str,
     worker: int,
+    api_worker: int,
     sandbox: Sandbox,
     *,
     start: date,
@@ -257,6 +265,8 @@ def export_once(
     sandbox.control(reset_counters=True)
     reset_peak(worker)
     rss_before = status_kb(worker, "VmRSS")
+    cpu_app, cpu_api = cpu_seconds(worker), cpu_seconds(api_worker)
+    load_before = os.getloadavg()[0]
     url = f"{app_url}/exports/leads/?start={start}&end={end}&format={export_format}"
     buffer = io.BytesIO()
     started = time.perf_counter()
@@ -269,6 +279,7 @@ def export_once(
             buffer.write(chunk)
     wall = time.perf_counter() - started
     peak = status_kb(worker, "VmHWM")
+    cpu_app, cpu_api = cpu_seconds(worker) - cpu_app, cpu_seconds(api_worker) - cpu_api
     stats = sandbox.stats()
     rows = check_file(buffer.getvalue(), export_format)
     assert rows == expected, f"{rows} rows for a Count of {expected}"
@@ -280,6 +291,9 @@ def export_once(
         "ttfb_s": round(first_byte or wall, 3),
         "rss_before_mib": round(rss_before / 1024, 1),
         "peak_rss_mib": round(peak / 1024, 1),
+        "app_cpu_s": round(cpu_app, 2),
+        "sandbox_cpu_s": round(cpu_api, 2),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "upstream_requests": sum(stats["api_requests"].get(CLIENT_ID, {}).values()),
         "rate_limited": sum(stats["rate_limited"].values()),
     }
@@ -331,7 +345,7 @@ def run(
     }
     try:
         with (
-            gunicorn(api_port, env, workdir / "api.log", threads=16),
+            gunicorn(api_port, env, workdir / "api.log", threads=16) as api_worker,
             gunicorn(app_port, env, workdir / "app.log", threads=4) as worker,
         ):
             sandbox = Sandbox(f"{api_url}/sandbox")
@@ -351,6 +365,7 @@ def run(
                             session,
                             app_url,
                             worker,
+                            api_worker,
                             sandbox,
                             start=start,
                             end=end,
@@ -381,8 +396,9 @@ def run(
 
 def markdown(results: dict[str, Any]) -> str:
     lines = [
-        "| leads | latency | format | pages | wall | TTFB | pages×latency÷3 (×1.5) | peak RSS | 429s |",
-        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| leads | latency | format | pages | wall | TTFB | pages×latency÷3 (×1.5) | peak RSS "
+        "| CPU app / sandbox | load | 429s |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in results["runs"]:
         bound = run["latency_bound_s"]
@@ -390,7 +406,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| {run['rows']:,} | {run['latency_ms']} ms | {FORMATS[run['format']]} | "
             f"{run['pages']} | {run['wall_s']:.2f} s | {run['ttfb_s'] * 1000:.0f} ms | {target} | "
-            f"{run['peak_rss_mib']:.1f} MiB | {run['rate_limited']} |"
+            f"{run['peak_rss_mib']:.1f} MiB | {run['app_cpu_s']:.1f} s / {run['sandbox_cpu_s']:.1f} s | "
+            f"{run['load_average_1min'][0]:.1f} | {run['rate_limited']} |"
         )
     return "\n".join(lines)
 

@@ -42,43 +42,55 @@ HOST = "127.0.0.1"
 PATHS = {"all": "/leads/", "seller": "/leads/vendeurs/"}
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
 
-# Where the time of a view goes: each bucket is the inclusive time of the outermost frames
-# matching it (a match is not searched further down, so buckets do not count time twice).
+
+# Where the time of a view goes. Each bucket is the inclusive time of the OUTERMOST frames that
+# match it (a bucket never counts the same time twice); buckets nest ("of which").
+def _in(frame: Frame, path: str) -> bool:
+    return path in (frame.file_path or "")
+
+
 BUCKETS: dict[str, Callable[[Frame], bool]] = {
-    "upstream HTTP (requests, incl. waiting for the sandbox)": lambda f: (
-        f.function == "request" and f.file_path_short.endswith("requests/sessions.py")
+    "whole view (lead_list, from agency_required)": lambda f: (
+        f.function == "lead_list" and _in(f, "leadsportal/dashboard/views.py")
     ),
-    "contract parsing (parse_lead_page)": lambda f: f.function == "parse_lead_page",
-    "token cache lookup (_access_token)": lambda f: f.function == "_access_token",
-    "template rendering": lambda f: (
-        f.function == "render_to_string" and "django/template" in (f.file_path or "")
+    "upstream call (LeadsApiClient.search)": lambda f: (
+        f.function == "search" and _in(f, "leadsportal/leads_api/client.py")
     ),
-    "database": lambda f: (
-        "django/db/backends" in (f.file_path or "")
-        and f.function
-        in {
-            "execute",
-            "_execute_with_wrappers",
-        }
+    "↳ of which HTTP, incl. waiting for the sandbox": lambda f: (
+        f.function == "request" and _in(f, "requests/sessions.py")
+    ),
+    "↳ of which JSON decoding": lambda f: f.function == "json" and _in(f, "requests/models.py"),
+    "↳ of which contract parsing (parse_lead_page)": lambda f: f.function == "parse_lead_page",
+    "↳ of which token cache lookup (_access_token)": lambda f: f.function == "_access_token",
+    "template rendering (render_to_string)": lambda f: (
+        f.function == "render_to_string" and _in(f, "django/template/loader.py")
+    ),
+    "↳ of which the table ({% render_table %}, django-tables2)": lambda f: (
+        f.function == "render" and _in(f, "django_tables2/templatetags")
+    ),
+    "↳ of which inspect.signature (django-tables2, per cell)": lambda f: (
+        f.function == "signature" and _in(f, "django_tables2/utils.py")
+    ),
+    "↳ of which accessor lookups (a failed one formats repr(record))": lambda f: (
+        f.function == "resolve" and _in(f, "django_tables2/utils.py")
+    ),
+    "follow-up marks and extras (leadsportal/followup)": lambda f: (
+        _in(f, "leadsportal/followup/") and f.function in {"lead_page_marks", "lead_list_extras"}
+    ),
+    "database queries (all)": lambda f: (
+        f.function == "execute" and _in(f, "django/db/backends/utils.py")
     ),
     "form validation (is_valid)": lambda f: f.function == "is_valid",
-    "table construction": lambda f: (
-        f.function == "__init__" and "dashboard/tables.py" in (f.file_path or "")
+    "session, user and memberships": lambda f: (
+        f.function in {"_get_session", "get_user", "user_memberships"}
     ),
-    "request log (logging)": lambda f: (
-        f.function in {"info", "_log"} and "logging/__init__.py" in (f.file_path or "")
-    ),
-    "session and auth": lambda f: f.function in {"_get_session", "get_user", "_get_user"},
 }
 
 
-def buckets_of(frame: Frame, totals: dict[str, float]) -> None:
-    for name, matches in BUCKETS.items():
-        if matches(frame):
-            totals[name] = totals.get(name, 0.0) + frame.time
-            return
-    for child in frame.children:
-        buckets_of(child, totals)
+def bucket_time(frame: Frame, matches: Callable[[Frame], bool]) -> float:
+    if matches(frame):
+        return float(frame.time)
+    return sum(bucket_time(child, matches) for child in frame.children)
 
 
 def client_for(username: str) -> Client:
@@ -168,9 +180,10 @@ def profile(username: str, out_dir: Path, requests_count: int) -> dict[str, Any]
                 encoding="utf-8",
             )
             root = session.root_frame()
-            totals: dict[str, float] = {}
-            if root is not None:
-                buckets_of(root, totals)
+            totals = {
+                name: bucket_time(root, matches) if root is not None else 0.0
+                for name, matches in BUCKETS.items()
+            }
             total = session.duration
             results[f"{tab}/100/{kind}"] = {
                 "file": f"{name}.txt",
@@ -178,7 +191,7 @@ def profile(username: str, out_dir: Path, requests_count: int) -> dict[str, Any]
                 "ms_per_request": round(total * 1000 / requests_count, 2),
                 "buckets_ms_per_request": {
                     bucket: round(seconds * 1000 / requests_count, 2)
-                    for bucket, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
+                    for bucket, seconds in totals.items()
                 },
             }
     return results

@@ -816,6 +816,24 @@ def markdown_tables(results: dict[str, Any]) -> str:
         ]
         for key, value in timings.items():
             lines.append(f"| {key} | {value['wall_ms']:.1f} | {value['cpu_ms']:.1f} |")
+    profiles = results.get("inprocess", {}).get("profiles", {})
+    if profiles:
+        keys = list(profiles)
+        buckets = list(profiles[keys[0]]["buckets_ms_per_request"])
+        lines += [
+            "",
+            "| pyinstrument, 0 ms: share of a request's time (nested rows: of which) | "
+            + " | ".join(keys)
+            + " |",
+            "|---" * (len(keys) + 1) + "|",
+        ]
+        for bucket in buckets:
+            cells = []
+            for key in keys:
+                total = profiles[key]["ms_per_request"] or 1.0
+                share = profiles[key]["buckets_ms_per_request"].get(bucket, 0.0) / total
+                cells.append(f"{share:.0%}")
+            lines.append(f"| {bucket} | " + " | ".join(cells) + " |")
     q = results.get("inprocess", {}).get("queries", [])
     if q:
         lines += [

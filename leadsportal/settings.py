@@ -312,5 +312,9 @@ LOGGING = {
         # Django's request logger would echo request details; our own request log replaces it.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # At DEBUG these write the token request's headers (Basic client id:secret) and the
+        # access tokens: never below WARNING, whatever LOG_LEVEL says.
+        "requests_oauthlib": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
     },
 }

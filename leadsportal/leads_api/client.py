@@ -193,7 +193,11 @@ class LeadsApiClient:
             if cached:
                 return str(cached)
             # Single flight across processes: one worker fetches, the others wait for its token.
-            if not cache.add(self._token_fetch_lock_key, 1, timeout=int(TOKEN_WAIT_SECONDS) * 3):
+            locked = cache.add(self._token_fetch_lock_key, 1, timeout=int(TOKEN_WAIT_SECONDS) * 3)
+            if locked:
+                # Another worker may have stored its token and released the lock since we looked.
+                cached = cache.get(self._token_cache_key)
+            else:
                 deadline = time.monotonic() + TOKEN_WAIT_SECONDS
                 while time.monotonic() < deadline:
                     time.sleep(0.05)
@@ -201,9 +205,10 @@ class LeadsApiClient:
                     if cached:
                         return str(cached)
             try:
-                return self._fetch_and_cache_token()
+                return str(cached) if cached else self._fetch_and_cache_token()
             finally:
-                cache.delete(self._token_fetch_lock_key)
+                if locked:  # a worker that gave up waiting must not release another's lock
+                    cache.delete(self._token_fetch_lock_key)
 
     def _fetch_and_cache_token(self) -> str:
         oauth = OAuth2Session(

@@ -14,8 +14,9 @@ from playwright.sync_api import Page, expect
 from leadsportal.agencies.models import Agency
 from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, LeadPage, PageRequest, SearchCriteria, get_client
+from tests import fixtures
 
-PASSWORD = "Correct-horse-42"  # tests.fixtures.PASSWORD, the password of `make_member` users
+PASSWORD = fixtures.PASSWORD  # the password of `make_member` users
 
 
 def criteria(

@@ -30,10 +30,14 @@ class Sample:
         return [lead.lead_id for lead in self.leads.values()]
 
 
+def window(days: int) -> SearchCriteria:
+    """The last `days` days, up to the end of today (Paris)."""
+    end = start_of_day(today_in_paris() + timedelta(days=1))
+    return SearchCriteria(start=end - timedelta(days=days), end=end)
+
+
 def recent_leads(
     agency: Agency, family: LeadFamily, *, days: int = 30, size: int = 20
 ) -> list[Lead]:
-    end = start_of_day(today_in_paris() + timedelta(days=1))
-    criteria = SearchCriteria(start=end - timedelta(days=days), end=end)
-    page = get_client(agency.api_credentials()).search(family, criteria, PageRequest(size=size))
+    page = get_client(agency.api_credentials()).search(family, window(days), PageRequest(size=size))
     return list(page.leads)

@@ -33,8 +33,8 @@ from django.urls.exceptions import Resolver404
 from leadsportal.agencies.models import Agency
 from leadsportal.exports.models import ExportRecord
 from tests.fixtures import LoggedIn
-from tests.security.samples import Sample
 from tests.security.html_scan import csp_violations, external_resources
+from tests.security.samples import Sample
 
 # What every response must say, whatever its type (HTML, JSON, CSV, a redirect, an error).
 EXPECTED_CSP = {
