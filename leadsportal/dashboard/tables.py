@@ -46,6 +46,8 @@ class LeadTable(tables.Table):
         kwargs.setdefault("orderable", False)
         kwargs.setdefault("template_name", "dashboard/table.html")
         kwargs.setdefault("attrs", {"class": "table leads-table"})
+        # The family's own columns sit between the contact's and the portal.
+        kwargs.setdefault("sequence", self.Meta.sequence)
         kwargs.setdefault(
             "row_attrs",
             {

@@ -7,8 +7,8 @@ token request: the client keeps tokens in Django's cache, and only one process m
 (`cache.add` is the cross-process lock).
 
 The shared cache is Redis: the one of REDIS_URL when it is set (CI), else a redis-server started
-here on a free loopback port, else (no Redis at all) Django's file-based cache in a temporary
-directory. The test id says which one ran, e.g. `test_..._one_token[redis-server]`.
+here on a free loopback port, else (no Redis at all) Django's database cache in a temporary
+SQLite file. The test id says which one ran, e.g. `test_..._one_token[redis-server]`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,18 @@ SEARCHES_PER_THREAD = 3
 
 # One worker: set up Django with the shared cache, build the agency's client, say "ready", wait
 # for the go signal on stdin, then search from a few threads at once; print what it did as JSON.
-WORKER = """
-import json, os, sys, threading
-from datetime import timedelta
-
+APPLY_SETTINGS = """
+import json, os
 from django.conf import settings
-settings.CACHES = json.loads(os.environ["SHARED_CACHES"])
+for name, value in json.loads(os.environ["SHARED_SETTINGS"]).items():
+    setattr(settings, name, value)
 import django
 django.setup()
+from django.core.management import call_command
+"""
+WORKER = APPLY_SETTINGS + """
+import sys, threading
+from datetime import timedelta
 
 from leadsportal.dashboard.forms import start_of_day, today_in_paris
 from leadsportal.leads_api import (
@@ -98,69 +103,85 @@ def cache_kind() -> str:
         return "redis-url"
     if shutil.which("redis-server"):
         return "redis-server"
-    return "file-cache"
+    return "sqlite-cache"
+
+
+def redis_settings(location: str) -> dict[str, Any]:
+    # A prefix of this test's own: nothing left by another run or another test can answer.
+    prefix = f"shared-token-test-{uuid.uuid4().hex[:12]}"
+    backend = "django.core.cache.backends.redis.RedisCache"
+    return {"CACHES": {"default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": prefix}}}
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    port = free_port()
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not redis_answers(port):
+            assert server.poll() is None, "redis-server stopped"
+            assert time.monotonic() < deadline, "redis-server does not answer"
+            time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def sqlite_cache_settings(directory: Path) -> dict[str, Any]:
+    """Django's database cache in an SQLite file of its own. Not the file-based cache: its
+    `add` is not atomic across processes (two workers can both take the lock), whereas the
+    database cache's `add` rests on the table's primary key."""
+    shared = {
+        "DATABASES": {
+            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(directory / "db")}
+        },
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "shared_token_cache",
+            }
+        },
+    }
+    created = subprocess.run(
+        [sys.executable, "-c", APPLY_SETTINGS + "call_command('createcachetable')"],
+        cwd=settings.BASE_DIR,
+        env={**worker_env(), "SHARED_SETTINGS": json.dumps(shared)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert created.returncode == 0, created.stderr
+    return shared
 
 
 @pytest.fixture
-def shared_caches(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """CACHES for the workers: one cache they all reach, under a prefix of this test's own."""
+def shared_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The settings that give the workers one cache they all reach."""
     kind = request.param
-    prefix = f"shared-token-test-{uuid.uuid4().hex[:12]}"
-    if kind == "file-cache":
-        location = str(tmp_path / "cache")
-        yield {
-            "default": {
-                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                "LOCATION": location,
-            }
-        }
-        return
-    server = None
     if kind == "redis-url":
-        location = settings.REDIS_URL or os.environ["REDIS_URL"]
+        yield redis_settings(os.environ["REDIS_URL"])
+    elif kind == "redis-server":
+        with redis_server() as location:
+            yield redis_settings(location)
     else:
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                "redis-server",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not redis_answers(port):
-            assert server.poll() is None and time.monotonic() < deadline, (
-                "redis-server did not start"
-            )
-            time.sleep(0.02)
-        location = f"redis://127.0.0.1:{port}/0"
-    try:
-        yield {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": location,
-                "KEY_PREFIX": prefix,
-            }
-        }
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+        yield sqlite_cache_settings(tmp_path)
 
 
-def start_worker(caches: dict[str, Any], base_url: str) -> subprocess.Popen[str]:
+def worker_env() -> dict[str, str]:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "leadsportal.settings"}
+
+
+def start_worker(shared: dict[str, Any], base_url: str) -> subprocess.Popen[str]:
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "leadsportal.settings",
-        "SHARED_CACHES": json.dumps(caches),
+        **worker_env(),
+        "SHARED_SETTINGS": json.dumps(shared),
         "CLIENT_ID": PARIS_CLIENT[0],
         "CLIENT_SECRET": PARIS_CLIENT[1],
         "BASE_URL": base_url,
@@ -177,13 +198,13 @@ def start_worker(caches: dict[str, Any], base_url: str) -> subprocess.Popen[str]
     )
 
 
-@pytest.mark.parametrize("shared_caches", [cache_kind()], indirect=True)
+@pytest.mark.parametrize("shared_settings", [cache_kind()], indirect=True)
 def test_worker_processes_share_one_token(
-    shared_caches: dict[str, Any],
+    shared_settings: dict[str, Any],
     sandbox_server,
     sandbox,  # type: ignore[no-untyped-def]
 ) -> None:
-    workers = [start_worker(shared_caches, sandbox_server.sandbox_url) for _ in range(WORKERS)]
+    workers = [start_worker(shared_settings, sandbox_server.sandbox_url) for _ in range(WORKERS)]
     try:
         for worker in workers:  # every worker has set up Django and built its client
             assert worker.stdout is not None
