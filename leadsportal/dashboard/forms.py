@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,11 +133,11 @@ class LeadFilterForm(ListingPageForm):
             end = min(today_in_paris(), start + timedelta(days=MAX_WINDOW_DAYS - 1))
         if end < start:
             self.add_error("end", _("La date de fin doit suivre la date de début."))
-        elif start_of_day(end + timedelta(days=1)) - start_of_day(start) > timedelta(
-            days=MAX_WINDOW_DAYS
-        ):
-            # Measured as the API does, in real time: a window across a DST change may be
-            # an hour longer than its count of days.
+        elif start_of_day(end + timedelta(days=1)).astimezone(UTC) - start_of_day(start).astimezone(
+            UTC
+        ) > timedelta(days=MAX_WINDOW_DAYS):
+            # Measured as the API does, in real time (in UTC: Python subtracts datetimes of one
+            # zone in wall-clock time): across a DST change 92 days may be 92 days and an hour.
             self.add_error(
                 "end",
                 _("La période ne peut pas dépasser %(days)s jours (limite de l'API).")

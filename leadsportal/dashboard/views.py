@@ -82,10 +82,6 @@ API_FIELDS_TO_FORM = {
 LEAD_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
-class UpstreamProblem(Exception):
-    """Raised inside a view to render the page with a banner instead of data."""
-
-
 @dataclass
 class ListResult:
     """What a list page shows: a page of leads, or a banner saying why not."""

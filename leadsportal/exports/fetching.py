@@ -1,8 +1,8 @@
 """Every page of a lead list, in order, fetched ahead with bounded concurrency and a rate limit.
 
 - Pages of `PAGE_SIZE_MAX` (100) leads, the contract's maximum: the fewest calls.
-- Up to `concurrency` requests in flight (default 3, see below), results handed over in page
-  order; at most `concurrency` pages wait in memory besides the one being written.
+- `concurrency` requests in flight (default 3, see below), results handed over in page order;
+  at most 2 × `concurrency` pages are queued or waiting in memory besides the one being written.
 - Request starts are spaced so that one API client (one agency's credentials) stays under the
   contract's 50 requests per second across every export of this process: a shared limiter per
   client id, at 95 % of the limit to leave room for jitter. A 429 that still happens (another
@@ -10,14 +10,14 @@
 - The request's metrics (upstream calls, for the request log) follow the work into the threads
   through a copy of the view's `contextvars` context.
 
-Why 3 in flight: the rate limit, not the latency, bounds an export once concurrency ÷ latency
-exceeds 47.5 requests per second; with the sandbox's 50 ms that happens from 3 threads on, and
-more threads would only queue at the limiter. Against a slower upstream, more threads help:
-`settings.LEADS_EXPORT_CONCURRENCY` overrides it.
+Why 3 in flight: the rate limit, not the latency, bounds an export once concurrency ÷ call time
+exceeds 47.5 requests per second; with calls of 50–80 ms that happens around 3–4 threads, and
+more threads would only queue at the limiter (docs/BENCHMARKS.md, "Export"). Against a slower
+upstream more threads help: `settings.LEADS_EXPORT_CONCURRENCY` overrides the default.
 
 If leads arrive while an export runs, the API's newest-first pages shift: a lead already
-written may show up again at the top of the next page (skipped here by lead id), and the
-Count grows (the extra pages are fetched too). Nothing is lost either way.
+written may show up again at the top of the next page (skipped by lead id in streaming.py), and
+the Count grows (the extra pages are fetched too), so no lead is left out.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ DEFAULT_CONCURRENCY: Final = 3
 RATE_SHARE: Final = 0.95
 
 FetchPage = Callable[[PageRequest], LeadPage]
+
+
+class Abandoned(Exception):
+    """A page not fetched because its export had already ended."""
 
 
 class RateLimiter:
@@ -105,9 +109,13 @@ class PageFetcher:
         # Captured in the view, while the request's metrics are set; each task runs in a copy.
         self._context = context or contextvars.copy_context()
         self._first: LeadPage | None = None
+        self._abandoned = threading.Event()
 
     def _fetch_one(self, index: int) -> LeadPage:
         self._limiter.wait()
+        if self._abandoned.is_set():
+            # The export ended while this task waited for its turn: no request for nobody.
+            raise Abandoned(index)
         return self._fetch(page_request(index))
 
     def _run_in_context(self, index: int) -> LeadPage:
@@ -131,7 +139,9 @@ class PageFetcher:
         next_index = 2
         try:
             while True:
-                while next_index <= last_index and len(pending) < self._workers:
+                # Twice as many pages queued as threads: a thread that finishes finds its next
+                # page waiting, so `workers` requests stay in flight while pages are written.
+                while next_index <= last_index and len(pending) < 2 * self._workers:
                     pending.append(pool.submit(self._run_in_context, next_index))
                     next_index += 1
                 if not pending:
@@ -141,6 +151,9 @@ class PageFetcher:
                 last_index = max(last_index, page_count(page))
                 yield page
         finally:
+            # Requests already on the wire finish on their own (bounded by the client's
+            # timeouts); queued ones are cancelled, and those waiting for the limiter give up.
+            self._abandoned.set()
             for future in pending:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)

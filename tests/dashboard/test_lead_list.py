@@ -245,3 +245,16 @@ def test_erased_contacts_show_as_erased(agent, paris):
             break
     assert found
     assert "None" not in "".join(rows(html))
+
+
+def test_a_window_of_92_days_across_a_dst_change_is_refused_as_the_api_would(agent, sandbox):
+    # 28/08 → 27/11 in Paris is 92 calendar days but 92 days and an hour in real time.
+    response = agent.client.get("/leads/?start=2026-08-28&end=2026-11-27")
+    assert response.status_code == 400
+    assert "92 jours" in response.content.decode()
+    assert sandbox.api_requests() == 0
+
+
+def test_a_window_of_92_days_without_dst_change_is_accepted(agent):
+    response = agent.client.get("/leads/?start=2026-11-01&end=2027-01-31")
+    assert response.status_code == 200
