@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leadsportal.agencies.models import Agency, Membership
 from leadsportal.dashboard.forms import LeadFilterForm
@@ -33,7 +34,7 @@ class LeadListForm(LeadFilterForm):
         error_messages={"invalid_choice": _("Statut inconnu : choisissez-en un dans la liste.")},
     )
     responsable = forms.ChoiceField(
-        label=_("Responsable"),
+        label=pgettext_lazy("assignee", "Responsable"),
         required=False,
         error_messages={
             "invalid_choice": _("Ce responsable n'est pas membre de l'agence : choisissez-en un.")
@@ -80,7 +81,7 @@ class StatusForm(forms.Form):
 
 class AssigneeForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        label=_("Responsable"),
+        label=pgettext_lazy("assignee", "Responsable"),
         queryset=get_user_model().objects.none(),
         required=False,
         empty_label=_("Personne"),

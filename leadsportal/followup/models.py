@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leadsportal.agencies.models import Agency
 
@@ -73,7 +74,7 @@ class FollowupEvent(models.Model):
 
     class Kind(models.TextChoices):
         STATUS = "status", _("Statut")
-        ASSIGNEE = "assignee", _("Responsable")
+        ASSIGNEE = "assignee", pgettext_lazy("assignee", "Responsable")
         NOTE = "note", _("Note")
 
     followup = models.ForeignKey(LeadFollowup, on_delete=models.CASCADE, related_name="events")
