@@ -21,6 +21,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import requests
+import urllib3
 from django.conf import settings
 from django.core.cache import cache
 from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error
@@ -106,6 +107,17 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
 
 def _backoff(attempt: int) -> float:
     return float(BACKOFF_BASE_SECONDS * (2**attempt) * (0.5 + random.random()))
+
+
+def _dropped_connection(exc: requests.RequestException) -> bool:
+    """True when an open connection was closed under the request (no answer, no refusal).
+
+    urllib3 reports it as a ProtocolError ("Connection aborted.": RemoteDisconnected or a
+    reset); an unreachable host is a NewConnectionError or a timeout instead.
+    """
+    return isinstance(exc, requests.ConnectionError) and any(
+        isinstance(arg, urllib3.exceptions.ProtocolError) for arg in exc.args
+    )
 
 
 class LeadsApiClient:
@@ -298,7 +310,11 @@ class LeadsApiClient:
                 self._record(route, started, status=None)
                 if attempt < self.max_retries:
                     attempt += 1
-                    time.sleep(_backoff(attempt))
+                    # A pooled connection that the upstream closed as we reused it (its
+                    # keep-alive ran out) says nothing about the upstream's health: retry at
+                    # once on a new connection instead of sleeping 0.2-0.6 s.
+                    if not (attempt == 1 and _dropped_connection(exc)):
+                        time.sleep(_backoff(attempt))
                     continue
                 raise LeadsApiUnavailable(f"{route}: {type(exc).__name__}") from exc
             self._record(route, started, status=response.status_code)
