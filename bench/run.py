@@ -1,6 +1,6 @@
 """Benchmark of the dashboard's lead lists against the raw upstream call (issue 7).
 
-    uv run python bench/run.py            # the full run (about 4 minutes on 2 cores)
+    uv run python bench/run.py            # the full run (5–12 minutes on 2 cores)
     uv run python bench/run.py --quick    # the same steps with fewer requests, under a minute
     uv run python bench/run.py --write-docs   # also refresh the table in docs/BENCHMARKS.md
 

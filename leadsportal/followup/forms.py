@@ -123,6 +123,11 @@ class PollForm(forms.Form):
     """The live banner's question: leads of this list created since `depuis` (Unix seconds)."""
 
     depuis = forms.IntegerField(min_value=0)
+    # How many leads created in the `depuis` second the list already shows (not new).
+    vus = forms.IntegerField(min_value=0, max_value=1000, required=False)
+
+    def already_shown(self) -> int:
+        return self.cleaned_data.get("vus") or 0
 
     def since(self) -> datetime:
         now = timezone.now()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import QueryDict
@@ -111,15 +111,23 @@ def new_leads_poll_url(
     now = now or timezone.now()
     if local.active or criteria.end <= now:
         return None
+    shown_at_since = 0
     if page is not None and page.page.index == 1 and page.leads:
-        # After the newest lead shown: a lead the API lists late is still counted.
-        since = max(lead.meta.creation_date for lead in page.leads) + timedelta(seconds=1)
+        # From the newest lead shown, that second included: another lead of the same second
+        # is new too. The leads of that second already shown are subtracted by the poll.
+        newest = int(max(lead.meta.creation_date for lead in page.leads).timestamp())
+        since = datetime.fromtimestamp(newest, UTC)
+        shown_at_since = sum(
+            1 for lead in page.leads if int(lead.meta.creation_date.timestamp()) >= newest
+        )
     else:
         since = now
     params = query.copy()
     params.pop("page", None)
     params["onglet"] = tab_slug
     params["depuis"] = str(int(since.timestamp()))
+    if shown_at_since:
+        params["vus"] = str(shown_at_since)
     return f"{reverse('followup:new_leads')}?{params.urlencode()}"
 
 

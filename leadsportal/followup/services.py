@@ -145,7 +145,9 @@ def followup_assignee_set(
         raise FollowupError("the assignee is not a member of the agency")
     with transaction.atomic():
         row = (
-            LeadFollowup.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=followup.pk)
+            LeadFollowup.objects.select_for_update(of=("self",))
+            .select_related("assignee")
+            .get(pk=followup.pk)
         )
         if row.assignee_id == (assignee.pk if assignee else None):
             return followup

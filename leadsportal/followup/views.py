@@ -245,21 +245,24 @@ def new_leads(request: AgencyRequest) -> HttpResponse:
     if tab is None or not poll.is_valid() or not form.is_valid():
         return HttpResponse(_("Paramètres invalides."), status=400, content_type="text/plain")
     try:
-        count = new_leads_count_since(
-            membership=request.membership,
-            family=tab.family,
-            criteria=form.criteria(),
-            since=poll.since(),
+        count = (
+            new_leads_count_since(
+                membership=request.membership,
+                family=tab.family,
+                criteria=form.criteria(),
+                since=poll.since(),
+            )
+            - poll.already_shown()
         )
     except (LeadsApiError, SecretDecryptionError) as error:
         # A missed beat is not worth a banner: the next poll asks again.
         logger.info("new leads poll failed", extra={"error": type(error).__name__})
         return HttpResponse(status=204)
-    if not count:
+    if count <= 0:
         # Nothing to show: no swap at all (htmx leaves a 204 alone).
         return HttpResponse(status=204)
     query = request.GET.copy()
-    for name in ("onglet", "depuis", "page"):
+    for name in ("onglet", "depuis", "vus", "page"):
         query.pop(name, None)
     list_url = f"{tab.url}?{query.urlencode()}" if query else tab.url
     return render(

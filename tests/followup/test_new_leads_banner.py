@@ -111,3 +111,16 @@ def test_polling_requires_login_and_an_agency(client, db, login, sandbox_server)
     assert response.status_code == 302
     nobody = login("nobody")
     assert nobody.client.get("/suivi/nouveaux/?onglet=&depuis=1").status_code == 403
+
+
+def test_a_lead_of_the_same_second_as_the_newest_shown_is_still_new(agent, add_lead, sandbox):
+    from django.utils import timezone
+
+    moment = timezone.now().replace(microsecond=0)
+    add_lead(creation_date=moment)
+    url = poll_url(agent.client.get("/leads/").content.decode())
+    # The list shows that lead: nothing new yet.
+    assert banner_text(agent.client.get(url, HTTP_HX_REQUEST="true")) == ""
+    # Another lead of the very same second arrives after the page was shown.
+    add_lead(lead_type="SELLER", creation_date=moment)
+    assert banner_text(agent.client.get(url, HTTP_HX_REQUEST="true")).startswith("1 nouveau lead")
