@@ -6,8 +6,9 @@ first); nothing here sorts or slices, because sorting the visible page alone wou
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -72,9 +73,16 @@ class LeadTable(tables.Table):
             rows.append(f'<tr{unread} data-lead-id="{conditional_escape(lead.lead_id)}">{tds}</tr>')
         return mark_safe("\n".join(rows))  # noqa: S308 - every value is escaped above
 
+    @cached_property
+    def _detail_url_parts(self) -> tuple[str, str]:
+        # Resolved once per table rather than once per row: the same for every lead but its id.
+        prefix = reverse("dashboard:lead_detail", args=["0"])[: -len("0/")]
+        suffix = f"/?{urlencode({'retour': self.back_url})}" if self.back_url else "/"
+        return prefix, suffix
+
     def detail_url(self, lead: Lead) -> str:
-        url = reverse("dashboard:lead_detail", args=[lead.lead_id])
-        return f"{url}?{urlencode({'retour': self.back_url})}" if self.back_url else url
+        prefix, suffix = self._detail_url_parts
+        return f"{prefix}{quote(lead.lead_id, safe='')}{suffix}"
 
     def render_date(self, record: Lead) -> str:
         return paris_datetime(record.meta.creation_date)
