@@ -20,6 +20,8 @@ PARIS = ZoneInfo("Europe/Paris")
 # Dates outside these bounds are typing mistakes (and would overflow date arithmetic).
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+# The largest listing id a database column (bigint) and the API's integer can hold.
+MAX_CLASSIFIED_ID = 2**63 - 1
 # Beyond this, a page number is nonsense and would only cost an upstream call.
 MAX_PAGE = 1_000_000
 
@@ -94,7 +96,7 @@ class LeadFilterForm(ListingPageForm):
         label=_("Annonce (n°)"),
         required=False,
         min_value=1,
-        max_value=2**63 - 1,
+        max_value=MAX_CLASSIFIED_ID,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": _("ex. 40512")}),
         error_messages={"invalid": _("Le numéro d'annonce ne contient que des chiffres.")},
     )

@@ -26,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.crypto import SecretDecryptionError
-from leadsportal.dashboard.forms import ListingPageForm, with_default_dates
+from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, ListingPageForm, with_default_dates
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
 from leadsportal.followup.fetching import lead_fetch
 from leadsportal.followup.forms import LeadListForm
@@ -238,6 +238,8 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
 @vary_on_headers("HX-Request", "HX-Target")
 @agency_required
 def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse:
+    if not 1 <= classified_id <= MAX_CLASSIFIED_ID:
+        raise Http404("no such listing")
     form = ListingPageForm(request.GET)
     result = ListResult(status=400)
     if form.is_valid():

@@ -28,12 +28,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 
+from leadsportal.followup.fetching import leads_fetch_by_id
 from leadsportal.leads_api import PAGE_SIZE_MAX, LeadPage, PageRequest
 from leadsportal.leads_api.contract import RATE_LIMIT_PER_SECOND
+
+if TYPE_CHECKING:
+    from leadsportal.agencies.models import Agency
 
 DEFAULT_CONCURRENCY: Final = 3
 RATE_SHARE: Final = 0.95
@@ -157,3 +161,23 @@ class PageFetcher:
             for future in pending:
                 future.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def local_pages_fetcher(
+    *, agency: Agency, lead_ids: list[str]
+) -> Callable[[Any], Callable[[PageRequest], LeadPage]]:
+    """Pages of leads chosen locally (a follow-up status or assignee filter), fetched by id.
+
+    Leads the API no longer has (erased or expired upstream) are left out, as in the list.
+    """
+
+    def fetch_for(client: Any) -> Callable[[PageRequest], LeadPage]:
+        def fetch(page: PageRequest) -> LeadPage:
+            chunk = lead_ids[(page.index - 1) * page.size : page.index * page.size]
+            fetched = leads_fetch_by_id(agency=agency, lead_ids=chunk)
+            leads = tuple(lead for lead_id in chunk if (lead := fetched.get(lead_id)) is not None)
+            return LeadPage(leads=leads, count=len(lead_ids), page=page)
+
+        return fetch
+
+    return fetch_for

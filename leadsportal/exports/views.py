@@ -26,14 +26,16 @@ from django.views.decorators.http import require_GET
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.crypto import SecretDecryptionError
-from leadsportal.dashboard.forms import LeadFilterForm, with_default_dates
+from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, with_default_dates
 from leadsportal.dashboard.views import TABS_BY_SLUG, leads_client
 from leadsportal.exports.columns import Texts, columns_for
-from leadsportal.exports.fetching import PageFetcher, limiter_for
+from leadsportal.exports.fetching import PageFetcher, limiter_for, local_pages_fetcher
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.permissions import can_export, can_see_history
 from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
 from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
+from leadsportal.followup.forms import LeadListForm
+from leadsportal.followup.reads import followups_matching
 from leadsportal.leads_api import (
     LeadFamily,
     LeadPage,
@@ -192,7 +194,7 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         return _error_page(
             request, message=_("Format d'export inconnu."), status=400, back_url=back_url
         )
-    form = LeadFilterForm(with_default_dates(request.GET))
+    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
     if not form.is_valid():
         errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
         return _error_page(
@@ -203,19 +205,33 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
             errors=errors,
         )
     criteria = form.criteria()
+    local = form.local_filter()
     filters = {
         "start": form.cleaned_data["start"].isoformat(),
         "end": form.cleaned_data["end"].isoformat(),
         "classified": form.cleaned_data.get("classified"),
         "portal": form.cleaned_data.get("portal") or None,
+        "statut": local.status or None,
+        "responsable": local.assignee_id,
     }
+    if local.active:
+        # A status / assignee filter selects leads known only locally: the ids are read here,
+        # in the request's thread (the page fetches run in threads without a database).
+        lead_ids = list(
+            followups_matching(
+                membership=request.membership, family=tab.family, criteria=criteria, local=local
+            ).values_list("lead_id", flat=True)
+        )
+        fetch_for = local_pages_fetcher(agency=request.agency, lead_ids=lead_ids)
+    else:
+        fetch_for = lambda client: lambda page: client.search(tab.family, criteria, page)  # noqa: E731
     return _start_export(
         request,
         export_format=export_format,
         family=tab.family,
         classified_id=None,
         filters=filters,
-        fetch_for=lambda client: lambda page: client.search(tab.family, criteria, page),
+        fetch_for=fetch_for,
         subject=tab.slug or "tous",
         back_url=back_url,
     )
@@ -224,6 +240,8 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
 @require_GET
 @agency_required
 def export_classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse:
+    if not 1 <= classified_id <= MAX_CLASSIFIED_ID:
+        raise Http404("no such listing")
     back_url = reverse("dashboard:classified_leads", args=[classified_id])
     if not can_export(request.membership):
         return _forbidden(request, back_url)

@@ -54,6 +54,10 @@ def _list_filters(context: template.Context) -> dict[str, Any]:
             query["classified"] = cleaned["classified"]
         if cleaned.get("portal"):
             query["portal"] = cleaned["portal"]
+        # The follow-up filters (status, assignee) narrow the list: the export follows them.
+        for name in ("statut", "responsable"):
+            if cleaned.get(name):
+                query[name] = cleaned[name]
         return query
     request = context.get("request")
     if request is None:
@@ -61,7 +65,7 @@ def _list_filters(context: template.Context) -> dict[str, Any]:
     return {
         name: value
         for name, value in request.GET.items()
-        if name in ("start", "end", "classified", "portal") and value
+        if name in ("start", "end", "classified", "portal", "statut", "responsable") and value
     }
 
 
