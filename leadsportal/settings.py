@@ -179,7 +179,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+# Behind N reverse proxies the client's address is the Nth entry from the right of
+# X-Forwarded-For (REMOTE_ADDR would be the proxy's, locking a username for everyone).
+LEADSPORTAL_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "leadsportal.core.client_ip.client_ip"
 
 # --- i18n -----------------------------------------------------------------------------------
 
@@ -279,6 +282,9 @@ for _name, _url in (
 if not PRODUCTION or LEADS_SANDBOX_ENABLED:
     # oauthlib refuses plain-HTTP token URLs; the embedded sandbox serves on loopback HTTP.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# A token server may grant a scope other than the one asked for (RFC 6749 §3.3): oauthlib would
+# raise a bare Warning; the client checks that the granted scope holds laas:leads:get itself.
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 LEADS_API_SCOPE = env_str("LEADS_API_SCOPE", "laas:leads:get") or "laas:leads:get"
 LEADS_API_CONNECT_TIMEOUT = env_float("LEADS_API_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 LEADS_API_READ_TIMEOUT = env_float("LEADS_API_READ_TIMEOUT", 10.0, minimum=0.1)

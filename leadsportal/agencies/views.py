@@ -27,7 +27,7 @@ def switch_agency(request: HttpRequest) -> HttpResponse:
     if not memberships:
         return render_no_agency(request)
     raw = request.POST.get("agency", "").strip()
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return render(
             request,
             "agencies/switch_error.html",

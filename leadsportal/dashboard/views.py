@@ -197,10 +197,10 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
                     page_request=page_request,
                 )
         else:
-            client = leads_client(request)
 
             def fetch(page_request: PageRequest) -> LeadPage:
-                return client.search(tab.family, criteria, page_request)
+                # Inside the fetch: an unreadable agency secret becomes the banner, not a 500.
+                return leads_client(request).search(tab.family, criteria, page_request)
 
         result = _fetch_page(request, fetch, form.page_request())
         error = result.extra.get("error")
@@ -243,10 +243,11 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
     form = ListingPageForm(request.GET)
     result = ListResult(status=400)
     if form.is_valid():
-        client = leads_client(request)
         result = _fetch_page(
             request,
-            lambda page_request: client.classified_leads(classified_id, page_request),
+            lambda page_request: leads_client(request).classified_leads(
+                classified_id, page_request
+            ),
             form.page_request(),
         )
     leads = result.page.leads if result.page else ()

@@ -211,9 +211,11 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         "end": form.cleaned_data["end"].isoformat(),
         "classified": form.cleaned_data.get("classified"),
         "portal": form.cleaned_data.get("portal") or None,
-        "statut": local.status or None,
-        "responsable": local.assignee_id,
     }
+    if local.status:
+        filters["statut"] = local.status
+    if local.assignee_id is not None:
+        filters["responsable"] = local.assignee_id
     if local.active:
         # A status / assignee filter selects leads known only locally: the ids are read here,
         # in the request's thread (the page fetches run in threads without a database).

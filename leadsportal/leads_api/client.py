@@ -55,6 +55,8 @@ RETRYABLE_STATUSES: Final = frozenset({429, 502, 503, 504})
 TOKEN_RENEW_MARGIN_SECONDS: Final = 60
 # How long a worker waits for another worker that is already fetching the same token.
 TOKEN_WAIT_SECONDS: Final = 5.0
+# After a failed token fetch, other requests fail at once for this long instead of queueing.
+TOKEN_FAILURE_SECONDS: Final = 5
 # A Retry-After longer than this is reported to the user rather than waited for in a request.
 MAX_RETRY_AFTER_SECONDS: Final = 5.0
 BACKOFF_BASE_SECONDS: Final = 0.2
@@ -151,6 +153,7 @@ class LeadsApiClient:
         digest = hashlib.sha256(key_material.encode()).hexdigest()[:32]
         self._token_cache_key = f"leads_api:token:{digest}"
         self._token_fetch_lock_key = f"leads_api:token-fetch:{digest}"
+        self._token_failure_key = f"leads_api:token-failure:{digest}"
 
     # --- Routes ------------------------------------------------------------------------------
 
@@ -191,7 +194,7 @@ class LeadsApiClient:
 
     def check_connection(self) -> None:
         """Fetch a fresh token: proves that the URL, the credentials and the scope work."""
-        cache.delete(self._token_cache_key)
+        cache.delete_many([self._token_cache_key, self._token_failure_key])
         self._fetch_and_cache_token()
 
     # --- Tokens ------------------------------------------------------------------------------
@@ -217,12 +220,34 @@ class LeadsApiClient:
                     if cached:
                         return str(cached)
             try:
-                return str(cached) if cached else self._fetch_and_cache_token()
+                if cached:
+                    return str(cached)
+                self._raise_recent_token_failure()
+                return self._fetch_and_cache_token()
             finally:
                 if locked:  # a worker that gave up waiting must not release another's lock
                     cache.delete(self._token_fetch_lock_key)
 
+    def _raise_recent_token_failure(self) -> None:
+        """Fail at once while a token fetch failed moments ago.
+
+        Without this, requests queued behind a failing token fetch (a stalled or refusing token
+        endpoint) would each retry it in turn with a full timeout: the eighth would wait eight.
+        """
+        failure = cache.get(self._token_failure_key)
+        if failure:
+            kind = LeadsApiAuthError if failure == "auth" else LeadsApiUnavailable
+            raise kind("token endpoint failed moments ago; not asking again yet")
+
     def _fetch_and_cache_token(self) -> str:
+        try:
+            return self._fetch_token_now()
+        except LeadsApiError as exc:
+            kind = "auth" if isinstance(exc, LeadsApiAuthError) else "unavailable"
+            cache.set(self._token_failure_key, kind, timeout=TOKEN_FAILURE_SECONDS)
+            raise
+
+    def _fetch_token_now(self) -> str:
         oauth = OAuth2Session(
             client=BackendApplicationClient(client_id=self.credentials.client_id),
             scope=[contract.SCOPE],

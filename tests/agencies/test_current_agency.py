@@ -163,3 +163,11 @@ def test_it_tells_the_request_log_which_agency_was_used(
     (record,) = [r for r in caplog.records if r.name == "leadsportal.request"]
     assert record.agency_id == paris.pk
     assert record.route == "agency-probe"
+
+
+def test_a_non_ascii_digit_agency_is_a_message_not_an_error(client, make_agency, make_user):
+    agency = make_agency()
+    user = make_user(memberships={agency: "agent"})
+    client.force_login(user)
+    response = client.post("/agence/changer", {"agency": "²"})
+    assert response.status_code == 400

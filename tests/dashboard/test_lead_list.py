@@ -258,3 +258,13 @@ def test_a_window_of_92_days_across_a_dst_change_is_refused_as_the_api_would(age
 def test_a_window_of_92_days_without_dst_change_is_accepted(agent):
     response = agent.client.get("/leads/?start=2026-11-01&end=2027-01-31")
     assert response.status_code == 200
+
+
+def test_an_unreadable_agency_secret_renders_a_banner(agent, paris):
+    from leadsportal.agencies.models import Agency
+
+    Agency.objects.filter(pk=paris.pk).update(client_secret_encrypted="not-a-fernet-token")
+    for url in ("/leads/", "/annonces/123/leads/"):
+        response = agent.client.get(url)
+        assert response.status_code == 502
+        assert "illisibles" in response.content.decode()

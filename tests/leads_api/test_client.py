@@ -267,3 +267,16 @@ def test_an_unreachable_upstream_is_unavailable():
 def test_credentials_never_show_the_secret():
     credentials = make_credentials("http://127.0.0.1:9")
     assert "paris-demo-secret" not in repr(credentials)
+
+
+def test_a_failed_token_fetch_is_not_repeated_by_every_waiting_request(sandbox_server, sandbox):
+    client = LeadsApiClient(make_credentials(sandbox_server.sandbox_url, (CLIENT_ID, "wrong")))
+    for _ in range(4):
+        with pytest.raises(LeadsApiAuthError):
+            client.search(LeadFamily.ALL, last_days(7), PageRequest())
+    # One refusal, then the next requests fail at once for a few seconds.
+    assert sandbox.token_requests(CLIENT_ID) == 1
+    # An administrator's "test connection" always asks again.
+    with pytest.raises(LeadsApiAuthError):
+        client.check_connection()
+    assert sandbox.token_requests(CLIENT_ID) == 2
