@@ -78,6 +78,7 @@ SETTINGS_VARS = (
     "LEADS_API_BASE_URL",
     "LEADS_API_TOKEN_URL",
     "LEADS_SANDBOX_ENABLED",
+    "LEADS_SANDBOX_CONTROL_ENABLED",
     "WEB_CONCURRENCY",
     "GUNICORN_THREADS",
     "PORT",
@@ -418,6 +419,7 @@ def make_base_env(tmp: Path, sandbox_port: int, leads_per_client: int) -> dict[s
         LEADSPORTAL_FERNET_KEYS=Fernet.generate_key().decode(),
         # The sandbox is the upstream; production settings refuse plain-HTTP API URLs otherwise.
         LEADS_SANDBOX_ENABLED="1",
+        LEADS_SANDBOX_CONTROL_ENABLED="1",  # the harness turns the sandbox's knobs over HTTP
         LEADS_API_BASE_URL=f"http://{HOST}:{sandbox_port}/sandbox",
         LEADS_SANDBOX_LEADS_PER_CLIENT=str(leads_per_client),
         # No TLS on loopback: the requests say X-Forwarded-Proto: https, as the proxy would.

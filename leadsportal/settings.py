@@ -263,6 +263,11 @@ for _key in FERNET_KEYS:
 # --- The leads API --------------------------------------------------------------------------
 
 LEADS_SANDBOX_ENABLED = env_bool("LEADS_SANDBOX_ENABLED", not PRODUCTION)
+# The sandbox's /_control endpoints (knobs, added leads, tokens) have no authentication: in
+# production they stay off even with the sandbox on, unless a benchmark asks for them.
+LEADS_SANDBOX_CONTROL_ENABLED = LEADS_SANDBOX_ENABLED and env_bool(
+    "LEADS_SANDBOX_CONTROL_ENABLED", not PRODUCTION
+)
 _default_base = "http://127.0.0.1:8000/sandbox"
 if PRODUCTION and not LEADS_SANDBOX_ENABLED:
     LEADS_API_BASE_URL = env_required("LEADS_API_BASE_URL")

@@ -3,6 +3,7 @@
 The API paths are the contract's (docs/api/gsl-leads-v2.yaml); names are its operationIds.
 """
 
+from django.conf import settings
 from django.urls import path
 
 from leadsportal.sandbox import views
@@ -28,8 +29,12 @@ urlpatterns = [
         views.search_property_search_leads,
         name="searchPropertySearchLeads",
     ),
-    path("_control", views.control, name="control"),
-    path("_control/stats", views.control_stats, name="control_stats"),
-    path("_control/leads", views.control_leads, name="control_leads"),
-    path("_control/token", views.control_token, name="control_token"),
 ]
+
+if settings.LEADS_SANDBOX_CONTROL_ENABLED:
+    urlpatterns += [
+        path("_control", views.control, name="control"),
+        path("_control/stats", views.control_stats, name="control_stats"),
+        path("_control/leads", views.control_leads, name="control_leads"),
+        path("_control/token", views.control_token, name="control_token"),
+    ]

@@ -213,3 +213,33 @@ def test_it_serves_the_sandbox_in_production_only_when_enabled() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "200"
+
+
+PROBE_SANDBOX_CONTROL = """
+import django
+django.setup()
+from django.test import Client
+client = Client()
+stats = client.get("/sandbox/_control/stats", HTTP_HOST="leads.example.com", secure=True)
+knobs = client.post(
+    "/sandbox/_control", "{}", content_type="application/json",
+    HTTP_HOST="leads.example.com", secure=True,
+)
+print(stats.status_code, knobs.status_code)
+"""
+
+
+def test_the_sandbox_controls_stay_off_in_production_unless_asked_for() -> None:
+    env = production(
+        LEADS_SANDBOX_ENABLED="1",
+        LEADS_SANDBOX_LEADS_PER_CLIENT="5",
+        LEADS_API_BASE_URL=None,
+        LEADS_API_TOKEN_URL=None,
+    )
+    off = start(env, code=PROBE_SANDBOX_CONTROL)
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.strip() == "404 404"
+
+    on = start({**env, "LEADS_SANDBOX_CONTROL_ENABLED": "1"}, code=PROBE_SANDBOX_CONTROL)
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "200 200"
