@@ -290,7 +290,6 @@ if not PRODUCTION or LEADS_SANDBOX_ENABLED:
 # A token server may grant a scope other than the one asked for (RFC 6749 §3.3): oauthlib would
 # raise a bare Warning; the client checks that the granted scope holds laas:leads:get itself.
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
-LEADS_API_SCOPE = env_str("LEADS_API_SCOPE", "laas:leads:get") or "laas:leads:get"
 LEADS_API_CONNECT_TIMEOUT = env_float("LEADS_API_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 LEADS_API_READ_TIMEOUT = env_float("LEADS_API_READ_TIMEOUT", 10.0, minimum=0.1)
 LEADS_API_MAX_RETRIES = env_int("LEADS_API_MAX_RETRIES", 2, minimum=0)

@@ -186,7 +186,7 @@ class XlsxStreamWriter:
         self._zip.writestr("docProps/app.xml", _APP)
         self._zip.writestr("docProps/core.xml", _core_properties(datetime.now().astimezone()))
         self._zip.writestr("xl/styles.xml", STYLES)
-        self._sheet: IO[bytes] = self._zip.open("xl/worksheets/sheet1.xml", "w")
+        self._sheet: IO[bytes] = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{width}" customWidth="1"/>'
             for i, width in enumerate(widths, start=1)
