@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies import crypto
-from leadsportal.leads_api import ApiCredentials, default_token_url
+from leadsportal.leads_api import ApiCredentials, credentials_for
 
 
 @functools.lru_cache(maxsize=1024)
@@ -70,13 +70,7 @@ class Agency(models.Model):
         if not self.client_secret_encrypted:
             raise crypto.SecretDecryptionError(f"Agency {self.pk} has no client secret set.")
         secret = _decrypt_cached(self.pk, self.client_secret_encrypted)
-        base_url = self.effective_base_url()
-        return ApiCredentials(
-            client_id=self.client_id,
-            client_secret=secret,
-            base_url=base_url,
-            token_url=default_token_url(base_url),
-        )
+        return credentials_for(self.client_id, secret, self.effective_base_url())
 
 
 class Membership(models.Model):

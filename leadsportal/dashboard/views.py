@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -89,7 +90,7 @@ class ListResult:
     page: LeadPage | None = None
     banner: str | None = None
     status: int = 200
-    extra: dict[str, Any] = field(default_factory=dict)
+    error: LeadsApiError | None = None
 
 
 def leads_client(request: AgencyRequest) -> LeadsApiClient:
@@ -104,7 +105,9 @@ def _status_for(error: LeadsApiError) -> int:
     return 502
 
 
-def _fetch_page(request: AgencyRequest, fetch: Any, page_request: PageRequest) -> ListResult:
+def _fetch_page(
+    request: AgencyRequest, fetch: Callable[[PageRequest], LeadPage], page_request: PageRequest
+) -> ListResult:
     """Call the API for one page; a page past the end serves the last page instead."""
     try:
         page: LeadPage = fetch(page_request)
@@ -124,9 +127,7 @@ def _fetch_page(request: AgencyRequest, fetch: Any, page_request: PageRequest) -
             "leads_api error on list",
             extra={"error": type(error).__name__, "status": error.status},
         )
-        return ListResult(
-            banner=error.user_message, status=_status_for(error), extra={"error": error}
-        )
+        return ListResult(banner=error.user_message, status=_status_for(error), error=error)
     return ListResult(page=page)
 
 
@@ -203,9 +204,8 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
                 return leads_client(request).search(tab.family, criteria, page_request)
 
         result = _fetch_page(request, fetch, form.page_request())
-        error = result.extra.get("error")
-        if isinstance(error, LeadsApiValidationError):
-            for api_error in error.errors:
+        if isinstance(result.error, LeadsApiValidationError):
+            for api_error in result.error.errors:
                 form_field = API_FIELDS_TO_FORM.get(api_error.field.lower())
                 if form_field and form_field in form.fields:
                     form.add_error(form_field, api_error.message)

@@ -201,13 +201,17 @@ def test_it_keeps_the_sandbox_off_in_production() -> None:
     assert result.stdout.strip() == "404"
 
 
-def test_it_serves_the_sandbox_in_production_only_when_enabled() -> None:
-    env = production(
+def production_with_sandbox() -> dict[str, str]:
+    return production(
         LEADS_SANDBOX_ENABLED="1",
         LEADS_SANDBOX_LEADS_PER_CLIENT="5",
         LEADS_API_BASE_URL=None,
         LEADS_API_TOKEN_URL=None,
     )
+
+
+def test_it_serves_the_sandbox_in_production_only_when_enabled() -> None:
+    env = production_with_sandbox()
 
     result = start(env, code=PROBE_SANDBOX)
 
@@ -230,12 +234,7 @@ print(stats.status_code, knobs.status_code)
 
 
 def test_the_sandbox_controls_stay_off_in_production_unless_asked_for() -> None:
-    env = production(
-        LEADS_SANDBOX_ENABLED="1",
-        LEADS_SANDBOX_LEADS_PER_CLIENT="5",
-        LEADS_API_BASE_URL=None,
-        LEADS_API_TOKEN_URL=None,
-    )
+    env = production_with_sandbox()
     off = start(env, code=PROBE_SANDBOX_CONTROL)
     assert off.returncode == 0, off.stderr
     assert off.stdout.strip() == "404 404"
