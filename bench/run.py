@@ -503,9 +503,9 @@ def raw_caller(sandbox_url: str, tmp: Path) -> RawCaller:
     import django
 
     django.setup()
-    from django.http import QueryDict
-
-    from leadsportal.dashboard.forms import LeadFilterForm, with_default_dates
+    from leadsportal.dashboard.dates import default_start, today_in_paris
+    from leadsportal.dashboard.families import TABS_BY_FAMILY
+    from leadsportal.dashboard.query import LeadQuery
     from leadsportal.leads_api import LeadFamily, LeadsApiClient, credentials_for
 
     client = LeadsApiClient(credentials_for(CLIENT_ID, CLIENT_SECRET, f"{sandbox_url}/sandbox"))
@@ -513,12 +513,15 @@ def raw_caller(sandbox_url: str, tmp: Path) -> RawCaller:
 
     def search(family: str, per_page: int) -> int:
         if per_page not in requests_for:
-            # The view's own form with its default dates (the last 7 days), built once: only
-            # the call itself is timed.
-            form = LeadFilterForm(with_default_dates(QueryDict(f"per_page={per_page}")))
-            if not form.is_valid():
-                raise SystemExit(f"criteria: {form.errors}")
-            requests_for[per_page] = (form.criteria(), form.page_request())
+            # The view's own query object with its default dates (the last 7 days), built
+            # once: only the call itself is timed.
+            query = LeadQuery(
+                tab=TABS_BY_FAMILY[LeadFamily[family]],
+                start=default_start(),
+                end=today_in_paris(),
+                per_page=per_page,
+            )
+            requests_for[per_page] = (query.criteria, query.page_request)
         criteria, page_request = requests_for[per_page]
         return len(client.search(LeadFamily[family], criteria, page_request).leads)
 

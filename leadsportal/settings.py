@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tables2",
-    "django_filters",
     "axes",
     "leadsportal.core",
     "leadsportal.sandbox",
@@ -293,6 +292,11 @@ os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 LEADS_API_CONNECT_TIMEOUT = env_float("LEADS_API_CONNECT_TIMEOUT", 3.05, minimum=0.1)
 LEADS_API_READ_TIMEOUT = env_float("LEADS_API_READ_TIMEOUT", 10.0, minimum=0.1)
 LEADS_API_MAX_RETRIES = env_int("LEADS_API_MAX_RETRIES", 2, minimum=0)
+# The longest a page waits for a fan-out of upstream calls (the leads of a page fetched by id).
+LEADS_API_PAGE_DEADLINE = env_float("LEADS_API_PAGE_DEADLINE", 12.0, minimum=0.5)
+# Upstream calls in flight per export (docs/BENCHMARKS.md, "Export": 3 saturates the rate limit
+# at 50-80 ms per call; more helps only against a slower upstream).
+LEADS_EXPORT_CONCURRENCY = env_int("LEADS_EXPORT_CONCURRENCY", 3, minimum=1)
 
 # The embedded sandbox (see leadsportal/sandbox): its clients, data volume and fault knobs.
 LEADS_SANDBOX_CLIENTS = env_str(

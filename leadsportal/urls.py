@@ -11,7 +11,6 @@ urlpatterns = [
     path("", include("leadsportal.agencies.urls")),
     path("", include("leadsportal.dashboard.urls")),
     path("", include("leadsportal.exports.urls")),
-    path("", include("leadsportal.followup.urls")),
 ]
 
 if settings.LEADS_SANDBOX_ENABLED:

@@ -13,9 +13,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from leadsportal.agencies.crypto import SecretDecryptionError
 from leadsportal.agencies.models import Agency, Membership
-from leadsportal.leads_api import LeadsApiError, get_client
+from leadsportal.agencies.upstream import agency_connection_check
+from leadsportal.leads_api import LeadsApiCredentialsUnreadable, LeadsApiError
 
 User = get_user_model()
 
@@ -98,8 +98,8 @@ class AgencyAdmin(admin.ModelAdmin):
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
         for agency in queryset:
             try:
-                get_client(agency.api_credentials()).check_connection()
-            except SecretDecryptionError:
+                agency_connection_check(agency=agency)
+            except LeadsApiCredentialsUnreadable:
                 self.message_user(
                     request,
                     gettext(

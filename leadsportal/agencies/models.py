@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies import crypto
-from leadsportal.leads_api import ApiCredentials, credentials_for
+from leadsportal.leads_api import ApiCredentials, LeadsApiCredentialsUnreadable, credentials_for
 
 
 @functools.lru_cache(maxsize=1024)
@@ -65,11 +65,15 @@ class Agency(models.Model):
     def api_credentials(self) -> ApiCredentials:
         """The decrypted credentials for the leads API client.
 
-        Raises crypto.SecretDecryptionError when no configured key can read the stored secret.
+        Raises LeadsApiCredentialsUnreadable (of the API's error family, so that every caller
+        shows it like any other upstream problem) when no configured key can read the secret.
         """
         if not self.client_secret_encrypted:
-            raise crypto.SecretDecryptionError(f"Agency {self.pk} has no client secret set.")
-        secret = _decrypt_cached(self.pk, self.client_secret_encrypted)
+            raise LeadsApiCredentialsUnreadable(f"agency {self.pk} has no client secret set")
+        try:
+            secret = _decrypt_cached(self.pk, self.client_secret_encrypted)
+        except crypto.SecretDecryptionError as exc:
+            raise LeadsApiCredentialsUnreadable(f"agency {self.pk}: {exc}") from exc
         return credentials_for(self.client_id, secret, self.effective_base_url())
 
 
@@ -92,6 +96,12 @@ class Membership(models.Model):
     )
     role = models.CharField(_("rôle"), max_length=16, choices=Role, default=Role.AGENT)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # The member's last "Tout marquer comme lu" over everything: leads created before it are
+    # read (the follow-up's unread markers). Kept on the membership so that the one query a
+    # request makes for the memberships brings it along.
+    leads_read_before = models.DateTimeField(
+        _("tout lu avant"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["agency__name", "user__username"]

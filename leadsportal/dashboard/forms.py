@@ -1,22 +1,37 @@
-"""Validation of the lead lists' query string: what a person typed becomes API criteria or a message."""
+"""The dashboard's forms: the lead lists' query string (what a person typed becomes a `LeadQuery`
+or a message), the follow-up changes of a lead, and the live banner's question."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from leadsportal.leads_api import MAX_WINDOW_DAYS, PORTALS, PageRequest, SearchCriteria
+from leadsportal.agencies.members import agency_members, member_label
+from leadsportal.agencies.models import Agency, Membership
+from leadsportal.dashboard.dates import (
+    DEFAULT_WINDOW_DAYS,
+    default_start,
+    start_of_day,
+    today_in_paris,
+)
+from leadsportal.dashboard.families import Tab
+from leadsportal.dashboard.query import DEFAULT_PAGE_SIZE, MINE, LeadQuery, ListingQuery
+from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.records import NOTE_MAX_LENGTH
+from leadsportal.followup.unread import CLOCK_MARGIN
+from leadsportal.leads_api import MAX_WINDOW_DAYS, PORTALS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PAGE_SIZES = (20, 50, 100)
-DEFAULT_PAGE_SIZE = 20
-DEFAULT_WINDOW_DAYS = 7
-PARIS = ZoneInfo("Europe/Paris")
 # Dates outside these bounds are typing mistakes (and would overflow date arithmetic).
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -24,27 +39,6 @@ LATEST_DATE = date(2100, 12, 31)
 MAX_CLASSIFIED_ID = 2**63 - 1
 # Beyond this, a page number is nonsense and would only cost an upstream call.
 MAX_PAGE = 1_000_000
-
-
-def today_in_paris() -> date:
-    return timezone.now().astimezone(PARIS).date()
-
-
-def default_start() -> date:
-    return today_in_paris() - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
-
-
-def start_of_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=PARIS)
-
-
-def with_default_dates(query: QueryDict) -> QueryDict:
-    """The query string with the default window (the last 7 days) when it names no dates."""
-    data = query.copy()
-    if not data.get("start") and not data.get("end"):
-        data["start"] = default_start().isoformat()
-        data["end"] = today_in_paris().isoformat()
-    return data
 
 
 class PageSizeField(forms.TypedChoiceField):
@@ -64,9 +58,12 @@ class ListingPageForm(forms.Form):
     per_page = PageSizeField(label=_("Par page"))
     page = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def page_request(self) -> PageRequest:
-        return PageRequest(
-            index=self.page_number(), size=self.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE
+    def listing_query(self, classified_id: int) -> ListingQuery:
+        """The per-listing list's state, from a valid form."""
+        return ListingQuery(
+            classified_id=classified_id,
+            page=self.page_number(),
+            per_page=self.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE,
         )
 
     def page_number(self) -> int:
@@ -79,7 +76,10 @@ class ListingPageForm(forms.Form):
         return min(max(number, 1), MAX_PAGE)
 
 
-class LeadFilterForm(ListingPageForm):
+class LeadListForm(ListingPageForm):
+    """The filters of a lead list: the API's (dates, listing, portal) and the follow-up's
+    (status, assignee), known only from our database. A valid form gives a `LeadQuery`."""
+
     start = forms.DateField(
         label=_("Du"),
         required=False,
@@ -106,7 +106,44 @@ class LeadFilterForm(ListingPageForm):
         choices=[("", _("Tous les portails")), *PORTALS.items()],
         error_messages={"invalid_choice": _("Portail inconnu : choisissez-en un dans la liste.")},
     )
-    field_order = ["start", "end", "classified", "portal", "per_page"]
+    status = forms.ChoiceField(
+        label=_("Suivi"),
+        required=False,
+        choices=[("", _("Tous les statuts")), *FollowupStatus.choices],
+        error_messages={"invalid_choice": _("Statut inconnu : choisissez-en un dans la liste.")},
+    )
+    assignee = forms.ChoiceField(
+        label=pgettext_lazy("assignee", "Responsable"),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Ce responsable n'est pas membre de l'agence : choisissez-en un.")
+        },
+    )
+    field_order = ["start", "end", "classified", "portal", "status", "assignee", "per_page"]
+
+    def __init__(self, data: QueryDict, *, membership: Membership) -> None:
+        # A list that names no dates shows the default window (the last 7 days), and its
+        # links keep naming none, so that a bookmark of it still means "the last 7 days".
+        self.default_dates = not data.get("start") and not data.get("end")
+        if self.default_dates:
+            data = data.copy()
+            data["start"] = default_start().isoformat()
+            data["end"] = today_in_paris().isoformat()
+        super().__init__(data)
+        self.membership = membership
+        self._choices_cache: list[tuple[str, str]] | None = None
+        # Lazy: the members are only queried when the select is rendered or a member is chosen.
+        self.fields["assignee"].choices = self._assignee_choices
+
+    def _assignee_choices(self) -> list[tuple[str, str]]:
+        # Validation and rendering both read the choices: one query for the two.
+        if self._choices_cache is None:
+            choices = [("", str(_("Tout le monde"))), (MINE, str(_("Mes leads")))]
+            for user in agency_members(agency=self.membership.agency):
+                if user.pk != self.membership.user_id:
+                    choices.append((str(user.pk), member_label(user)))
+            self._choices_cache = choices
+        return self._choices_cache
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -148,15 +185,94 @@ class LeadFilterForm(ListingPageForm):
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
 
-    def criteria(self) -> SearchCriteria:
-        start: date = self.cleaned_data["start"]
-        end: date = self.cleaned_data["end"]
-        classified = self.cleaned_data.get("classified")
-        portal = self.cleaned_data.get("portal")
-        return SearchCriteria(
-            start=start_of_day(start),
-            # The form's end day is included; the API's EndDate is exclusive.
-            end=start_of_day(end + timedelta(days=1)),
-            classified_ids=(classified,) if classified else (),
-            portals=(portal,) if portal else (),
+    def query(self, tab: Tab) -> LeadQuery:
+        """The list's state, from a valid form."""
+        data = self.cleaned_data
+        raw_assignee: str = data.get("assignee") or ""
+        if raw_assignee == MINE:
+            assignee_id: int | None = self.membership.user_id
+            assignee_name = member_label(self.membership.user)
+        elif raw_assignee:
+            assignee_id = int(raw_assignee)
+            assignee_name = dict(self._assignee_choices()).get(raw_assignee, "")
+        else:
+            assignee_id, assignee_name = None, ""
+        return LeadQuery(
+            tab=tab,
+            start=data["start"],
+            end=data["end"],
+            default_dates=self.default_dates,
+            classified_id=data.get("classified"),
+            portal=data.get("portal") or "",
+            status=data.get("status") or "",
+            assignee=raw_assignee,
+            assignee_id=assignee_id,
+            assignee_name=assignee_name,
+            page=self.page_number(),
+            per_page=data.get("per_page") or DEFAULT_PAGE_SIZE,
         )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        choices=FollowupStatus.choices,
+        error_messages={"invalid_choice": _("Statut inconnu : choisissez-en un dans la liste.")},
+    )
+
+
+class AssigneeForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=pgettext_lazy("assignee", "Responsable"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Personne"),
+        error_messages={
+            "invalid_choice": _("Choisissez un membre de l'agence."),
+        },
+    )
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            get_user_model()
+            .objects.filter(memberships__agency=agency)
+            .order_by("first_name", "last_name", "username")
+        )
+        field.label_from_instance = member_label  # type: ignore[method-assign]
+
+    def chosen_assignee(self) -> User | None:
+        value: User | None = self.cleaned_data.get("assignee")
+        return value
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Nouvelle note"),
+        max_length=NOTE_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Écrivez la note avant de l'ajouter."),
+            "max_length": _("Une note tient en %(limit_value)d caractères au plus."),
+        },
+    )
+
+
+class PollForm(forms.Form):
+    """The live banner's question: leads of this list created since `since` (Unix seconds)."""
+
+    since = forms.IntegerField(min_value=0)
+    # How many leads created in the `since` second the list already shows (not new).
+    seen = forms.IntegerField(min_value=0, max_value=1000, required=False)
+
+    def already_shown(self) -> int:
+        return self.cleaned_data.get("seen") or 0
+
+    def since_instant(self) -> datetime:
+        now = timezone.now()
+        # Nonsense is bounded rather than refused: the banner never becomes an error.
+        seconds = min(self.cleaned_data["since"], int((now + CLOCK_MARGIN).timestamp()))
+        return max(datetime.fromtimestamp(seconds, UTC), now - timedelta(days=MAX_WINDOW_DAYS))

@@ -17,9 +17,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
+from leadsportal.dashboard.badges import followup_badges, followup_cell
 from leadsportal.dashboard.formatting import bounds, erased_marker, paris_datetime, price, surface
-from leadsportal.followup.display import followup_badges, followup_cell
-from leadsportal.followup.listing import PageMarks
+from leadsportal.dashboard.marks import PageMarks
+from leadsportal.dashboard.pages import BACK_PARAMETER
 from leadsportal.leads_api import Lead, LeadFamily
 
 
@@ -77,7 +78,7 @@ class LeadTable(tables.Table):
     def _detail_url_parts(self) -> tuple[str, str]:
         # Resolved once per table rather than once per row: the same for every lead but its id.
         prefix = reverse("dashboard:lead_detail", args=["0"])[: -len("0/")]
-        suffix = f"/?{urlencode({'retour': self.back_url})}" if self.back_url else "/"
+        suffix = f"/?{urlencode({BACK_PARAMETER: self.back_url})}" if self.back_url else "/"
         return prefix, suffix
 
     def detail_url(self, lead: Lead) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadsportal.dashboard import views
+from leadsportal.dashboard import followup_views, views
 
 app_name = "dashboard"
 
@@ -10,4 +10,12 @@ urlpatterns = [
     path("leads/<slug:family_slug>/", views.lead_list, name="family_leads"),
     path("lead/<str:lead_id>/", views.lead_detail, name="lead_detail"),
     path("annonces/<int:classified_id>/leads/", views.classified_leads, name="classified_leads"),
+    # The follow-up of leads (records in leadsportal.followup).
+    path("suivi/nouveaux/", followup_views.new_leads, name="new_leads"),
+    path("suivi/compteurs/", followup_views.tab_counts, name="tab_counts"),
+    path("suivi/tout-lu/", followup_views.mark_all_read, name="mark_all_read"),
+    path("lead/<str:lead_id>/suivi/statut/", followup_views.status_change, name="status"),
+    path("lead/<str:lead_id>/suivi/responsable/", followup_views.assignee_change, name="assignee"),
+    path("lead/<str:lead_id>/suivi/notes/", followup_views.note_add, name="note"),
+    path("lead/<str:lead_id>/meme-contact/", followup_views.contact_leads, name="contact_leads"),
 ]

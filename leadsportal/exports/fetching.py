@@ -1,19 +1,15 @@
 """Every page of a lead list, in order, fetched ahead with bounded concurrency and a rate limit.
 
 - Pages of `PAGE_SIZE_MAX` (100) leads, the contract's maximum: the fewest calls.
-- `concurrency` requests in flight (default 3, see below), results handed over in page order;
-  at most 2 × `concurrency` pages are queued or waiting in memory besides the one being written.
-- Request starts are spaced so that one API client (one agency's credentials) stays under the
-  contract's 50 requests per second across every export of this process: a shared limiter per
-  client id, at 95 % of the limit to leave room for jitter. A 429 that still happens (another
-  process, the dashboard itself) is retried by the client, honouring Retry-After.
+- `settings.LEADS_EXPORT_CONCURRENCY` requests in flight (default 3: why, with the measurements,
+  in docs/BENCHMARKS.md, "Export"), results handed over in page order; at most twice that many
+  pages are queued or waiting in memory besides the one being written.
+- Request starts are spaced so that one agency's credentials stay under the contract's rate
+  limit across every export of this process: a shared limiter per agency, at 95 % of the limit
+  to leave room for jitter. A 429 that still happens (another process, the dashboard itself) is
+  retried by the client, honouring Retry-After.
 - The request's metrics (upstream calls, for the request log) follow the work into the threads
   through a copy of the view's `contextvars` context.
-
-Why 3 in flight: the rate limit, not the latency, bounds an export once concurrency ÷ call time
-exceeds 47.5 requests per second; with calls of 50–80 ms that happens around 3–4 threads, and
-more threads would only queue at the limiter (docs/BENCHMARKS.md, "Export"). Against a slower
-upstream more threads help: `settings.LEADS_EXPORT_CONCURRENCY` overrides the default.
 
 If leads arrive while an export runs, the API's newest-first pages shift: a lead already
 written may show up again at the top of the next page (skipped by lead id in streaming.py), and
@@ -28,18 +24,17 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.conf import settings
 
-from leadsportal.followup.fetching import leads_fetch_by_id
+from leadsportal.agencies.upstream import leads_get_by_ids
 from leadsportal.leads_api import PAGE_SIZE_MAX, LeadPage, PageRequest
 from leadsportal.leads_api.contract import RATE_LIMIT_PER_SECOND
 
 if TYPE_CHECKING:
     from leadsportal.agencies.models import Agency
 
-DEFAULT_CONCURRENCY: Final = 3
 RATE_SHARE: Final = 0.95
 
 FetchPage = Callable[[PageRequest], LeadPage]
@@ -73,9 +68,9 @@ _limiters: dict[tuple[str, str], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
-def limiter_for(base_url: str, client_id: str) -> RateLimiter:
-    """The process-wide limiter of one API client."""
-    key = (base_url, client_id)
+def limiter_for(agency: Agency) -> RateLimiter:
+    """The process-wide limiter of one agency's API client."""
+    key = (agency.effective_base_url(), agency.client_id)
     with _limiters_lock:
         limiter = _limiters.get(key)
         if limiter is None:
@@ -84,7 +79,7 @@ def limiter_for(base_url: str, client_id: str) -> RateLimiter:
 
 
 def concurrency() -> int:
-    return max(1, int(getattr(settings, "LEADS_EXPORT_CONCURRENCY", DEFAULT_CONCURRENCY)))
+    return int(settings.LEADS_EXPORT_CONCURRENCY)
 
 
 def page_request(index: int) -> PageRequest:
@@ -163,21 +158,16 @@ class PageFetcher:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-def local_pages_fetcher(
-    *, agency: Agency, lead_ids: list[str]
-) -> Callable[[Any], Callable[[PageRequest], LeadPage]]:
+def local_pages_fetcher(*, agency: Agency, lead_ids: list[str]) -> FetchPage:
     """Pages of leads chosen locally (a follow-up status or assignee filter), fetched by id.
 
     Leads the API no longer has (erased or expired upstream) are left out, as in the list.
     """
 
-    def fetch_for(client: Any) -> Callable[[PageRequest], LeadPage]:
-        def fetch(page: PageRequest) -> LeadPage:
-            chunk = lead_ids[(page.index - 1) * page.size : page.index * page.size]
-            fetched = leads_fetch_by_id(agency=agency, lead_ids=chunk)
-            leads = tuple(lead for lead_id in chunk if (lead := fetched.get(lead_id)) is not None)
-            return LeadPage(leads=leads, count=len(lead_ids), page=page)
+    def fetch(page: PageRequest) -> LeadPage:
+        chunk = lead_ids[(page.index - 1) * page.size : page.index * page.size]
+        fetched = leads_get_by_ids(agency=agency, lead_ids=chunk)
+        leads = tuple(lead for lead_id in chunk if (lead := fetched.get(lead_id)) is not None)
+        return LeadPage(leads=leads, count=len(lead_ids), page=page)
 
-        return fetch
-
-    return fetch_for
+    return fetch

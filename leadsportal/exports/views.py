@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -25,25 +24,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
-from leadsportal.agencies.crypto import SecretDecryptionError
-from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, with_default_dates
-from leadsportal.dashboard.views import TABS_BY_SLUG, leads_client
+from leadsportal.agencies.upstream import leads_search, listing_leads
+from leadsportal.dashboard.families import TABS_BY_SLUG
+from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, LeadListForm
 from leadsportal.exports.columns import Texts, columns_for
-from leadsportal.exports.fetching import PageFetcher, limiter_for, local_pages_fetcher
+from leadsportal.exports.fetching import FetchPage, PageFetcher, limiter_for, local_pages_fetcher
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.permissions import can_export, can_see_history
 from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
 from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
-from leadsportal.followup.forms import LeadListForm
-from leadsportal.followup.reads import followups_matching
-from leadsportal.leads_api import (
-    LeadFamily,
-    LeadPage,
-    LeadsApiError,
-    LeadsApiRateLimited,
-    LeadsApiValidationError,
-    PageRequest,
-)
+from leadsportal.followup.records import followups_matching
+from leadsportal.leads_api import LeadFamily, LeadPage, LeadsApiError, PageRequest
 from leadsportal.lib import request_metrics
 
 logger = logging.getLogger(__name__)
@@ -51,14 +42,6 @@ logger = logging.getLogger(__name__)
 HISTORY_PAGE_SIZE = 50
 # Query parameters of the lists that an export ignores (it takes every page).
 LIST_ONLY_PARAMETERS = ("page", "per_page", "format")
-
-
-def _status_for(error: LeadsApiError) -> int:
-    if isinstance(error, LeadsApiValidationError):
-        return 400
-    if isinstance(error, LeadsApiRateLimited):
-        return 503
-    return 502
 
 
 def _list_query(request: AgencyRequest) -> str:
@@ -108,7 +91,7 @@ def _start_export(
     family: LeadFamily,
     classified_id: int | None,
     filters: dict[str, Any],
-    fetch_for: Callable[[Any], Callable[[PageRequest], LeadPage]],
+    fetch: FetchPage,
     subject: str,
     back_url: str,
 ) -> HttpResponse:
@@ -124,24 +107,11 @@ def _start_export(
         filters=filters,
         format=export_format,
     )
+    fetcher = PageFetcher(
+        fetch, limiter=limiter_for(request.agency), context=contextvars.copy_context()
+    )
     try:
-        client = leads_client(request)
-        fetcher = PageFetcher(
-            fetch_for(client),
-            limiter=limiter_for(client.credentials.base_url, client.credentials.client_id),
-            context=contextvars.copy_context(),
-        )
         first = fetcher.first()
-    except SecretDecryptionError:
-        logger.error("agency secret cannot be decrypted", extra={"agency_id": request.agency.pk})
-        finish_record(
-            record, status=ExportStatus.FAILED, rows=0, started=started, error="secret illisible"
-        )
-        message = _(
-            "Les identifiants API de l'agence sont illisibles. "
-            "Un administrateur doit les saisir à nouveau."
-        )
-        return _error_page(request, message=message, status=502, back_url=back_url)
     except LeadsApiError as error:
         logger.warning(
             "export could not start",
@@ -155,7 +125,7 @@ def _start_export(
             error=f"{type(error).__name__}: {error.user_message}",
         )
         return _error_page(
-            request, message=error.user_message, status=_status_for(error), back_url=back_url
+            request, message=error.user_message, status=error.page_status, back_url=back_url
         )
     ExportRecord.objects.filter(pk=record.pk).update(expected_count=first.count)
     record.expected_count = first.count
@@ -194,7 +164,7 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         return _error_page(
             request, message=_("Format d'export inconnu."), status=400, back_url=back_url
         )
-    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
+    form = LeadListForm(request.GET, membership=request.membership)
     if not form.is_valid():
         errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
         return _error_page(
@@ -204,36 +174,33 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
             back_url=back_url,
             errors=errors,
         )
-    criteria = form.criteria()
-    local = form.local_filter()
-    filters = {
-        "start": form.cleaned_data["start"].isoformat(),
-        "end": form.cleaned_data["end"].isoformat(),
-        "classified": form.cleaned_data.get("classified"),
-        "portal": form.cleaned_data.get("portal") or None,
-    }
-    if local.status:
-        filters["statut"] = local.status
-    if local.assignee_id is not None:
-        filters["responsable"] = local.assignee_id
-    if local.active:
+    query = form.query(tab)
+    if query.local.active:
         # A status / assignee filter selects leads known only locally: the ids are read here,
         # in the request's thread (the page fetches run in threads without a database).
         lead_ids = list(
             followups_matching(
-                membership=request.membership, family=tab.family, criteria=criteria, local=local
+                agency=request.agency,
+                family=tab.family,
+                criteria=query.criteria,
+                local=query.local,
             ).values_list("lead_id", flat=True)
         )
-        fetch_for = local_pages_fetcher(agency=request.agency, lead_ids=lead_ids)
+        fetch = local_pages_fetcher(agency=request.agency, lead_ids=lead_ids)
     else:
-        fetch_for = lambda client: lambda page: client.search(tab.family, criteria, page)  # noqa: E731
+
+        def fetch(page: PageRequest) -> LeadPage:
+            return leads_search(
+                agency=request.agency, family=tab.family, criteria=query.criteria, page=page
+            )
+
     return _start_export(
         request,
         export_format=export_format,
         family=tab.family,
         classified_id=None,
-        filters=filters,
-        fetch_for=fetch_for,
+        filters=query.audit(),
+        fetch=fetch,
         subject=tab.slug or "tous",
         back_url=back_url,
     )
@@ -258,7 +225,9 @@ def export_classified_leads(request: AgencyRequest, classified_id: int) -> HttpR
         family=LeadFamily.CLASSIFIED,
         classified_id=classified_id,
         filters={},
-        fetch_for=lambda client: lambda page: client.classified_leads(classified_id, page),
+        fetch=lambda page: listing_leads(
+            agency=request.agency, classified_id=classified_id, page=page
+        ),
         subject=f"annonce-{classified_id}",
         back_url=back_url,
     )

@@ -158,24 +158,6 @@ class LeadRead(models.Model):
         return f"{self.user_id} read {self.agency_id}:{self.lead_id}"
 
 
-class ReadState(models.Model):
-    """A user's "everything created before this instant is read" mark, per agency."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    all_read_before = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("état de lecture")
-        verbose_name_plural = _("états de lecture")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "agency"], name="unique_read_state"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}@{self.agency_id} < {self.all_read_before:%Y-%m-%d %H:%M}"
-
-
 class ContactFingerprint(models.Model):
     """A keyed hash (HMAC-SHA256) of one normalised e-mail or phone number of a lead's contact.
 

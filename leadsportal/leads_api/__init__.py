@@ -28,6 +28,7 @@ from leadsportal.leads_api.contract import (
 )
 from leadsportal.leads_api.errors import (
     LeadsApiAuthError,
+    LeadsApiCredentialsUnreadable,
     LeadsApiError,
     LeadsApiMalformedResponse,
     LeadsApiNotFound,
@@ -52,6 +53,7 @@ __all__ = [
     "LeadType",
     "LeadsApiAuthError",
     "LeadsApiClient",
+    "LeadsApiCredentialsUnreadable",
     "LeadsApiError",
     "LeadsApiMalformedResponse",
     "LeadsApiNotFound",

@@ -164,21 +164,6 @@ class LeadsApiClient:
         )
         return self._parse(contract.parse_lead_page, payload, page)
 
-    def search_leads(self, criteria: SearchCriteria, page: PageRequest) -> LeadPage:
-        return self.search(LeadFamily.ALL, criteria, page)
-
-    def search_classified_leads(self, criteria: SearchCriteria, page: PageRequest) -> LeadPage:
-        return self.search(LeadFamily.CLASSIFIED, criteria, page)
-
-    def search_agency_leads(self, criteria: SearchCriteria, page: PageRequest) -> LeadPage:
-        return self.search(LeadFamily.AGENCY, criteria, page)
-
-    def search_seller_leads(self, criteria: SearchCriteria, page: PageRequest) -> LeadPage:
-        return self.search(LeadFamily.SELLER, criteria, page)
-
-    def search_property_search_leads(self, criteria: SearchCriteria, page: PageRequest) -> LeadPage:
-        return self.search(LeadFamily.PROPERTY_SEARCH, criteria, page)
-
     def classified_leads(self, classified_id: int, page: PageRequest) -> LeadPage:
         """Every lead of one listing, newest first."""
         path = contract.CLASSIFIED_LEADS_PATH.format(classified_id=int(classified_id))

@@ -1,7 +1,9 @@
 """One exception family for everything that can go wrong with the leads API.
 
-Each error carries the upstream's RFC 7807 problem (when there was one) and a plain French
-sentence for the banner a person sees. Messages never contain personal data of leads.
+Each error carries the upstream's RFC 7807 problem (when there was one), a plain French
+sentence for the banner a person sees (`user_message`) and the HTTP status of a page that
+could not be served because of it (`page_status`), so a view needs one `except LeadsApiError`.
+Messages never contain personal data of leads.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ class LeadsApiError(Exception):
     """Base of the family. `user_message` is what the dashboard shows."""
 
     default_message = _("Le service des leads a rencontré un problème.")
+    # A page the upstream could not feed is a bad gateway; subclasses refine it.
+    page_status: int = 502
 
     def __init__(self, detail: str = "", *, problem: Problem | None = None) -> None:
         self.detail = detail
@@ -39,10 +43,21 @@ class LeadsApiAuthError(LeadsApiError):
     )
 
 
+class LeadsApiCredentialsUnreadable(LeadsApiAuthError):
+    """The agency's stored secret cannot be decrypted with the configured keys (a key was
+    removed or changed): no request could be sent, and only an administrator can fix it."""
+
+    default_message = _(
+        "Les identifiants API de l'agence sont illisibles (clé de chiffrement changée ?). "
+        "Un administrateur doit les saisir à nouveau."
+    )
+
+
 class LeadsApiValidationError(LeadsApiError):
     """A 400: the request broke a rule of the API; `errors` names each faulty field."""
 
     default_message = _("Le service des leads a refusé la recherche.")
+    page_status = 400
 
     @property
     def errors(self) -> tuple[FieldError, ...]:
@@ -58,12 +73,14 @@ class LeadsApiValidationError(LeadsApiError):
 
 class LeadsApiNotFound(LeadsApiError):
     default_message = _("Ce lead n'existe pas ou n'appartient pas à votre agence.")
+    page_status = 404
 
 
 class LeadsApiRateLimited(LeadsApiError):
     default_message = _(
         "Le service des leads reçoit trop de demandes. Réessayez dans quelques secondes."
     )
+    page_status = 503
 
     def __init__(
         self, detail: str = "", *, problem: Problem | None = None, retry_after: float | None = None

@@ -10,9 +10,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from leadsportal.agencies import crypto
 from leadsportal.agencies.models import Agency, _decrypt_cached, clear_credentials_cache
+from leadsportal.leads_api import LeadsApiCredentialsUnreadable
 
 SECRET = "s3cr3t-of-the-paris-agency"
 
@@ -102,8 +104,12 @@ def test_it_says_clearly_when_the_key_is_missing(make_agency, settings):
     settings.FERNET_KEYS = [Fernet.generate_key().decode()]
     clear_credentials_cache()
 
-    with pytest.raises(crypto.SecretDecryptionError, match="LEADSPORTAL_FERNET_KEYS"):
+    with pytest.raises(LeadsApiCredentialsUnreadable, match="LEADSPORTAL_FERNET_KEYS") as caught:
         Agency.objects.get(pk=agency.pk).api_credentials()
+    # One error family: the page shows the administrator's message, the cause stays attached.
+    with translation.override("fr"):
+        assert "Un administrateur doit les saisir à nouveau" in caught.value.user_message
+    assert isinstance(caught.value.__cause__, crypto.SecretDecryptionError)
 
     with pytest.raises(CommandError, match="Agence Paris Démo"):
         call_command("rotate_agency_secrets", stdout=StringIO())

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadsportal.agencies.access import SESSION_KEY
-from leadsportal.dashboard.forms import start_of_day, today_in_paris
+from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from leadsportal.dashboard.forms import start_of_day, today_in_paris
+from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
 from leadsportal.leads_api.contract import Lead
 
@@ -82,13 +82,13 @@ def test_an_erased_contact_is_said_so(agent, paris):
 def test_the_back_link_returns_to_the_list_with_its_filters(agent, paris):
     lead = recent(paris, LeadFamily.SELLER, size=1)[0]
     back = "/leads/vendeurs/?portal=SLG-FRA&per_page=50"
-    html = agent.client.get(f"/lead/{lead.lead_id}/?retour={quote(back)}").content.decode()
+    html = agent.client.get(f"/lead/{lead.lead_id}/?back={quote(back)}").content.decode()
     assert 'href="/leads/vendeurs/?portal=SLG-FRA&amp;per_page=50"' in html
 
 
 def test_list_rows_link_to_the_detail_with_the_way_back(agent, paris):
     html = agent.client.get("/leads/vendeurs/?portal=SLG-FRA").content.decode()
-    assert "retour=%2Fleads%2Fvendeurs%2F%3Fportal%3DSLG-FRA" in html
+    assert "back=%2Fleads%2Fvendeurs%2F%3Fportal%3DSLG-FRA" in html
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_list_rows_link_to_the_detail_with_the_way_back(agent, paris):
 )
 def test_the_back_link_never_leaves_the_site(agent, paris, back):
     lead = recent(paris, LeadFamily.ALL, size=1)[0]
-    html = agent.client.get(f"/lead/{lead.lead_id}/?retour={quote(back)}").content.decode()
+    html = agent.client.get(f"/lead/{lead.lead_id}/?back={quote(back)}").content.decode()
     assert 'href="/leads/" data-testid="back-link"' in html
 
 

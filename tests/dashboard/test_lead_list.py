@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 
-from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
+from leadsportal.dashboard.dates import default_start, start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria, get_client
 
 TAB_URLS = {

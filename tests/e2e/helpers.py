@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Page, expect
 
 from leadsportal.agencies.models import Agency
-from leadsportal.dashboard.forms import default_start, start_of_day, today_in_paris
+from leadsportal.dashboard.dates import default_start, start_of_day, today_in_paris
 from leadsportal.leads_api import LeadFamily, LeadPage, PageRequest, SearchCriteria, get_client
 from tests import fixtures
 

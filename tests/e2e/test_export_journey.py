@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from leadsportal.dashboard.forms import today_in_paris
+from leadsportal.dashboard.dates import today_in_paris
 from tests.e2e.helpers import all_ids, criteria, expect_list, expected_page, htmx_swap, shown_total
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from leadsportal.dashboard.forms import today_in_paris
+from leadsportal.dashboard.dates import today_in_paris
 from leadsportal.leads_api import LeadFamily
 from tests.e2e.helpers import criteria, expect_list, expected_page, page_count
 

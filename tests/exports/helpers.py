@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 
 from leadsportal.dashboard import labels
-from leadsportal.dashboard.forms import start_of_day, today_in_paris
+from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import (
     PAGE_SIZE_MAX,
     ApiCredentials,

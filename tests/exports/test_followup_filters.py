@@ -13,10 +13,10 @@ def test_a_status_filter_exports_only_the_leads_of_that_status(manager, paris):
     chosen = [lead.lead_id for lead in leads[:3]]
     for lead_id in chosen:
         manager.client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "clos"})
-    query = f"start={start.isoformat()}&end={end.isoformat()}&statut=clos"
+    query = f"start={start.isoformat()}&end={end.isoformat()}&status=clos"
 
     listed = manager.client.get(f"/leads/?{query}").content.decode()
-    assert "statut=clos" in listed.split("Exporter", 1)[1]  # the menu's links keep the filter
+    assert "status=clos" in listed.split("Exporter", 1)[1]  # the menu's links keep the filter
 
     response = manager.client.get(f"/exports/leads/?{query}&format=csv")
     assert response.status_code == 200
@@ -25,7 +25,7 @@ def test_a_status_filter_exports_only_the_leads_of_that_status(manager, paris):
     exported = {row[header.index(next(h for h in header if "dentifiant" in h))] for row in data}
     assert exported == set(chosen)
     record = ExportRecord.objects.get()
-    assert record.filters["statut"] == "clos" and record.row_count == 3
+    assert record.filters["status"] == "clos" and record.row_count == 3
 
 
 def test_mes_leads_exports_only_the_leads_assigned_to_me(manager, paris):
@@ -33,7 +33,7 @@ def test_mes_leads_exports_only_the_leads_assigned_to_me(manager, paris):
     mine = all_leads(paris, LeadFamily.ALL, criteria_for(start, end))[0][5].lead_id
     manager.client.post(f"/lead/{mine}/suivi/responsable/", {"assignee": manager.user.pk})
     response = manager.client.get(
-        f"/exports/leads/?start={start.isoformat()}&end={end.isoformat()}&responsable=moi&format=csv"
+        f"/exports/leads/?start={start.isoformat()}&end={end.isoformat()}&assignee=moi&format=csv"
     )
     rows = read_csv(body(response), excel_fr=False)
     assert len(rows) == 2 and mine in rows[1]

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leadsportal.dashboard.forms import start_of_day, today_in_paris
+from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import Lead, LeadFamily, PageRequest, SearchCriteria, get_client
 
 PARIS_CLIENT_ID = "agence-paris-demo"

@@ -22,10 +22,10 @@ def post_status(client, lead_id: str, status: str, **headers):  # type: ignore[n
 def test_a_status_change_without_javascript_redirects_to_the_lead(agent, add_lead):
     lead_id = add_lead()
     response = agent.client.post(
-        f"/lead/{lead_id}/suivi/statut/", {"status": "contacte", "retour": "/leads/?page=2"}
+        f"/lead/{lead_id}/suivi/statut/", {"status": "contacte", "back": "/leads/?page=2"}
     )
     assert response.status_code == 303
-    assert response["Location"] == f"/lead/{lead_id}/?retour=%2Fleads%2F%3Fpage%3D2"
+    assert response["Location"] == f"/lead/{lead_id}/?back=%2Fleads%2F%3Fpage%3D2"
     html = agent.client.get(response["Location"]).content.decode()
     assert "Statut enregistré : Contacté." in html
     panel = html.split('id="followup"', 1)[1]
@@ -165,7 +165,7 @@ def test_a_lyon_list_never_shows_paris_follow_up(agent, lyon_agent, add_lead, sa
     paris_lead = add_lead()
     lyon_lead = add_lead(client_id=LYON_CLIENT_ID)
     post_status(agent.client, paris_lead, "qualifie")
-    html = lyon_agent.client.get("/leads/?statut=qualifie").content.decode()
+    html = lyon_agent.client.get("/leads/?status=qualifie").content.decode()
     assert listed_ids(html) == []
     html = lyon_agent.client.get("/leads/").content.decode()
     assert lyon_lead in listed_ids(html) and paris_lead not in html
@@ -217,24 +217,24 @@ def test_status_and_mes_leads_filters(agent, manager, add_lead):
     agent.client.post(f"/lead/{mine}/suivi/responsable/", {"assignee": agent.user.pk})
     manager.client.post(f"/lead/{qualified}/suivi/responsable/", {"assignee": manager.user.pk})
 
-    assert listed_ids(agent.client.get("/leads/?statut=contacte").content.decode()) == [contacted]
-    assert listed_ids(agent.client.get("/leads/?responsable=moi").content.decode()) == [mine]
-    assert listed_ids(manager.client.get("/leads/?responsable=moi").content.decode()) == [qualified]
-    by_member = agent.client.get(f"/leads/?responsable={manager.user.pk}").content.decode()
+    assert listed_ids(agent.client.get("/leads/?status=contacte").content.decode()) == [contacted]
+    assert listed_ids(agent.client.get("/leads/?assignee=moi").content.decode()) == [mine]
+    assert listed_ids(manager.client.get("/leads/?assignee=moi").content.decode()) == [qualified]
+    by_member = agent.client.get(f"/leads/?assignee={manager.user.pk}").content.decode()
     assert listed_ids(by_member) == [qualified]
-    both = agent.client.get("/leads/?statut=nouveau&responsable=moi").content.decode()
+    both = agent.client.get("/leads/?status=nouveau&assignee=moi").content.decode()
     assert listed_ids(both) == [mine]
-    assert listed_ids(agent.client.get("/leads/vendeurs/?statut=contacte").content.decode()) == []
+    assert listed_ids(agent.client.get("/leads/vendeurs/?status=contacte").content.decode()) == []
     assert untouched in listed_ids(agent.client.get("/leads/").content.decode())
     # The filters are part of the form and of the page's URL.
     assert (
         '<option value="moi" selected>Mes leads</option>'
-        in agent.client.get("/leads/?responsable=moi").content.decode()
+        in agent.client.get("/leads/?assignee=moi").content.decode()
     )
 
 
 def test_an_unknown_assignee_filter_is_a_message(agent, lyon_agent):
-    response = agent.client.get(f"/leads/?responsable={lyon_agent.user.pk}")
+    response = agent.client.get(f"/leads/?assignee={lyon_agent.user.pk}")
     assert response.status_code == 400
     assert "n'est pas membre de l'agence" in unescape(response.content.decode())
 
@@ -251,9 +251,9 @@ FILTER_VALUES = st.one_of(
 )
 @given(status=FILTER_VALUES, assignee=FILTER_VALUES, since=FILTER_VALUES)
 def test_any_follow_up_parameter_is_a_page_never_a_500(agent, status, assignee, since):
-    params = {"statut": status, "responsable": assignee}
+    params = {"status": status, "assignee": assignee}
     assert agent.client.get("/leads/", params).status_code in (200, 400)
-    poll = agent.client.get("/suivi/nouveaux/", {**params, "onglet": "", "depuis": since})
+    poll = agent.client.get("/suivi/nouveaux/", {**params, "tab": "", "since": since})
     assert poll.status_code in (200, 204, 400)
-    post = agent.client.post("/suivi/tout-lu/?" + urlencode(params), {"onglet": ""})
+    post = agent.client.post("/suivi/tout-lu/?" + urlencode({**params, "tab": ""}))
     assert post.status_code == 303

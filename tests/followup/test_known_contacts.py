@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from leadsportal.followup.contacts import (
+from leadsportal.followup.fingerprints import (
     contact_fingerprints_sync,
     normalise_email,
     normalise_phone,

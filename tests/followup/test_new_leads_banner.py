@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from leadsportal.dashboard.forms import today_in_paris
+from leadsportal.dashboard.dates import today_in_paris
 from tests.followup.conftest import poll_url
 
 
@@ -50,7 +50,7 @@ def test_the_banner_links_to_the_refreshed_list_with_its_filters(agent, add_lead
     target = link.group(1).replace("&amp;", "&")
     assert target.startswith("/leads/vendeurs/?")
     assert "portal=SLG-FRA" in target and "per_page=50" in target
-    assert "page=2" not in target and "depuis" not in target and "onglet" not in target
+    assert "page=2" not in target and "since" not in target and "tab=" not in target
     refreshed = agent.client.get(target, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browser")
     assert 'id="browser"' in refreshed.content.decode()
 
@@ -87,16 +87,16 @@ def test_no_poller_on_a_period_that_has_ended_or_a_follow_up_filter(agent):
         f"/leads/?start={(today - timedelta(days=20)).isoformat()}&end={(today - timedelta(days=10)).isoformat()}"
     ).content.decode()
     assert "data-leads-poll" not in past
-    assert "data-leads-poll" not in agent.client.get("/leads/?responsable=moi").content.decode()
+    assert "data-leads-poll" not in agent.client.get("/leads/?assignee=moi").content.decode()
 
 
 def test_bad_poll_parameters_are_a_400_not_a_500(agent):
-    for query in ("", "onglet=&depuis=abc", "onglet=nope&depuis=1", "onglet=&depuis=1&portal=XYZ"):
+    for query in ("", "tab=&since=abc", "tab=nope&since=1", "tab=&since=1&portal=XYZ"):
         assert agent.client.get(f"/suivi/nouveaux/?{query}").status_code == 400
     # Out-of-range instants are bounded, not refused.
-    assert agent.client.get("/suivi/nouveaux/?onglet=&depuis=99999999999999").status_code == 204
+    assert agent.client.get("/suivi/nouveaux/?tab=&since=99999999999999").status_code == 204
     # From 92 days ago at most: every lead of the window is "new" then.
-    assert "nouveaux leads" in banner_text(agent.client.get("/suivi/nouveaux/?onglet=&depuis=0"))
+    assert "nouveaux leads" in banner_text(agent.client.get("/suivi/nouveaux/?tab=&since=0"))
 
 
 def test_an_upstream_fault_during_a_poll_is_silent(agent, sandbox):
@@ -107,10 +107,10 @@ def test_an_upstream_fault_during_a_poll_is_silent(agent, sandbox):
 
 
 def test_polling_requires_login_and_an_agency(client, db, login, sandbox_server):
-    response = client.get("/suivi/nouveaux/?onglet=&depuis=1")
+    response = client.get("/suivi/nouveaux/?tab=&since=1")
     assert response.status_code == 302
     nobody = login("nobody")
-    assert nobody.client.get("/suivi/nouveaux/?onglet=&depuis=1").status_code == 403
+    assert nobody.client.get("/suivi/nouveaux/?tab=&since=1").status_code == 403
 
 
 def test_a_lead_of_the_same_second_as_the_newest_shown_is_still_new(agent, add_lead, sandbox):

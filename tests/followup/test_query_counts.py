@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from leadsportal.followup.models import ContactFingerprint
-from leadsportal.followup.services import (
+from leadsportal.followup.records import (
     followup_assignee_set,
     followup_from_lead,
     followup_status_set,
@@ -100,17 +100,17 @@ def test_a_status_filter_fetches_the_page_by_id_with_constant_queries(
 
     ContactFingerprint.objects.all().delete()  # index the page's contacts in both measures
     with caplog.at_level(logging.INFO, logger="leadsportal.request"):
-        first, html_20 = measure(agent.client, sandbox, "/leads/?statut=qualifie&per_page=20")
+        first, html_20 = measure(agent.client, sandbox, "/leads/?status=qualifie&per_page=20")
     assert listed_ids(html_20) == ids[:20]
     assert sandbox.api_requests() == 20 == sandbox.api_requests(route="getLead")
     # The concurrent fetches run in copies of the request's context: the request log counts them.
     logged = [record for record in caplog.records if record.name == "leadsportal.request"]
     assert logged[-1].upstream_calls == 20
 
-    second, html_100 = measure(agent.client, sandbox, "/leads/?statut=qualifie&per_page=100")
+    second, html_100 = measure(agent.client, sandbox, "/leads/?status=qualifie&per_page=100")
     assert listed_ids(html_100) == ids
     assert sandbox.api_requests() == 10  # the first 20 come from the cache
-    third, _ = measure(agent.client, sandbox, "/leads/?statut=qualifie&per_page=100")
+    third, _ = measure(agent.client, sandbox, "/leads/?status=qualifie&per_page=100")
     assert sandbox.api_requests() == 0
     assert first == second and third <= second <= MAX_LIST_QUERIES
     assert "30 leads" in html_100
@@ -121,14 +121,12 @@ def test_mes_leads_fetches_the_page_by_id_with_constant_queries(agent, manager, 
     ids = followed(paris, manager, agent, 25, status="nouveau", assign=True)
     agent.client.get("/leads/?per_page=20")
     ContactFingerprint.objects.all().delete()
-    small, html_20 = measure(agent.client, sandbox, "/leads/?responsable=moi&per_page=20")
+    small, html_20 = measure(agent.client, sandbox, "/leads/?assignee=moi&per_page=20")
     assert listed_ids(html_20) == ids[:20]
     assert sandbox.api_requests(route="searchLeads") == 0
-    large, html_100 = measure(agent.client, sandbox, "/leads/?responsable=moi&per_page=100")
+    large, html_100 = measure(agent.client, sandbox, "/leads/?assignee=moi&per_page=100")
     assert listed_ids(html_100) == ids
     assert small == large <= MAX_LIST_QUERIES
-    page_2, html_page_2 = measure(
-        agent.client, sandbox, "/leads/?responsable=moi&per_page=20&page=2"
-    )
+    page_2, html_page_2 = measure(agent.client, sandbox, "/leads/?assignee=moi&per_page=20&page=2")
     assert listed_ids(html_page_2) == ids[20:]
     assert page_2 <= small

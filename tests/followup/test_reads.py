@@ -8,8 +8,9 @@ from datetime import timedelta
 from django.test import Client
 from django.utils import timezone
 
-from leadsportal.dashboard.forms import today_in_paris
-from leadsportal.followup.models import LeadRead, ReadState
+from leadsportal.agencies.models import Membership
+from leadsportal.dashboard.dates import today_in_paris
+from leadsportal.followup.models import LeadRead
 from tests.followup.conftest import listed_ids, unread_ids
 
 
@@ -89,7 +90,7 @@ def test_the_counts_are_per_user(agent, manager, add_lead):
 def test_mark_all_read_marks_the_current_filter_only(agent, add_lead):
     seloger = add_lead(portal="SLG-FRA")
     logic_immo = add_lead(portal="LIM-FRA")
-    response = agent.client.post("/suivi/tout-lu/?portal=SLG-FRA", {"onglet": ""})
+    response = agent.client.post("/suivi/tout-lu/?portal=SLG-FRA&tab=")
     assert response.status_code == 303
     assert response["Location"] == "/leads/?portal=SLG-FRA"
     assert "1 lead marqué comme lu" in agent.client.get(response["Location"]).content.decode()
@@ -102,7 +103,7 @@ def test_mark_all_read_marks_the_current_filter_only(agent, add_lead):
 def test_mark_all_read_on_a_family_tab_leaves_the_other_families(agent, add_lead):
     seller = add_lead(lead_type="SELLER")
     agency = add_lead(lead_type="AGENCY")
-    agent.client.post("/suivi/tout-lu/", {"onglet": "vendeurs"})
+    agent.client.post("/suivi/tout-lu/?tab=vendeurs")
     assert unread_ids(agent.client.get("/leads/").content.decode()) == {agency}
     assert seller not in unread_ids(agent.client.get("/leads/vendeurs/").content.decode())
 
@@ -114,10 +115,10 @@ def test_mark_all_read_over_everything_moves_the_watermark_without_upstream_call
     today = today_in_paris()
     query = f"start={(today - timedelta(days=40)).isoformat()}&end={today.isoformat()}"
     sandbox.reset_counters()
-    response = agent.client.post(f"/suivi/tout-lu/?{query}", {"onglet": ""})
+    response = agent.client.post(f"/suivi/tout-lu/?{query}&tab=")
     assert response.status_code == 303
     assert sandbox.api_requests() == 0
-    assert ReadState.objects.filter(user=agent.user).exists()
+    assert Membership.objects.get(user=agent.user).leads_read_before is not None
     assert unread_ids(agent.client.get("/leads/").content.decode()) == set()
     assert unread_ids(manager.client.get("/leads/").content.decode()) == lead_ids
     # A lead arriving afterwards is new. (The API's dates are whole seconds: "afterwards" is
@@ -131,13 +132,14 @@ def test_mark_all_read_needs_a_post_with_csrf(agent, add_lead):
     assert agent.client.get("/suivi/tout-lu/").status_code == 405
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(agent.user)
-    assert strict.post("/suivi/tout-lu/", {"onglet": ""}).status_code == 403
-    assert not LeadRead.objects.exists() and not ReadState.objects.exists()
+    assert strict.post("/suivi/tout-lu/?tab=").status_code == 403
+    assert not LeadRead.objects.exists()
+    assert not Membership.objects.exclude(leads_read_before=None).exists()
 
 
 def test_mark_all_read_with_bad_input_is_a_message_not_an_error(agent):
-    assert agent.client.post("/suivi/tout-lu/", {"onglet": "nope"}).status_code == 400
-    response = agent.client.post("/suivi/tout-lu/?start=demain", {"onglet": ""}, follow=True)
+    assert agent.client.post("/suivi/tout-lu/?tab=nope").status_code == 400
+    response = agent.client.post("/suivi/tout-lu/?start=demain&tab=", follow=True)
     assert response.status_code in (200, 400)
     assert "Corrigez les filtres" in response.content.decode()
 
@@ -150,8 +152,8 @@ def test_the_list_has_a_mark_all_read_form_that_works_without_javascript(agent, 
     )
     assert form, "no mark-all-read form"
     assert "portal=SLG-FRA" in form.group(1)
+    assert "tab=annonces" in form.group(1)
     assert 'name="csrfmiddlewaretoken"' in form.group(2)
-    assert 'name="onglet" value="annonces"' in form.group(2)
 
 
 def test_mark_all_read_on_a_follow_up_filter_needs_no_upstream_call(agent, add_lead, sandbox):
@@ -159,7 +161,7 @@ def test_mark_all_read_on_a_follow_up_filter_needs_no_upstream_call(agent, add_l
     agent.client.post(f"/lead/{mine}/suivi/responsable/", {"assignee": agent.user.pk})
     LeadRead.objects.all().delete()  # assigning happened without opening the lead
     sandbox.reset_counters()
-    response = agent.client.post("/suivi/tout-lu/?responsable=moi", {"onglet": ""})
+    response = agent.client.post("/suivi/tout-lu/?assignee=moi&tab=")
     assert response.status_code == 303
     assert sandbox.api_requests() == 0
     assert unread_ids(agent.client.get("/leads/").content.decode()) == {other}

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from leadsportal.dashboard.forms import start_of_day, today_in_paris
-from leadsportal.followup.display import duration_label
+from leadsportal.dashboard.badges import duration_label
+from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.followup.models import LeadFollowup
-from leadsportal.followup.services import followup_from_lead, followup_status_set
+from leadsportal.followup.records import followup_from_lead, followup_status_set
 from leadsportal.leads_api import Lead, LeadFamily, PageRequest, SearchCriteria, get_client
 from tests.followup.conftest import recent_leads
 
@@ -114,7 +114,7 @@ def test_the_median_is_on_the_all_tab_only(agent):
 
 
 def test_the_median_costs_one_query(paris, agent, django_assert_num_queries):
-    from leadsportal.followup.services import response_time_median
+    from leadsportal.followup.records import response_time_median
 
     leads = recent_leads(paris, family=LeadFamily.ALL)[:5]
     for index, item in enumerate(leads):

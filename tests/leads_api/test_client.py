@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -15,10 +17,10 @@ from leadsportal.leads_api import (
     LeadsApiNotFound,
     LeadsApiUnavailable,
     LeadsApiValidationError,
-    LeadType,
     PageRequest,
     SearchCriteria,
 )
+from leadsportal.leads_api import client as client_module
 from tests.leads_api.conftest import PARIS, make_credentials
 
 CLIENT_ID = PARIS[0]
@@ -38,23 +40,6 @@ def test_each_search_route_returns_its_family_newest_first(paris_client, family)
         assert {lead.lead_type for lead in page.leads} == {family.lead_type}
     dates = [lead.meta.creation_date for lead in page.leads]
     assert dates == sorted(dates, reverse=True)
-
-
-def test_the_named_route_methods_match_the_families(paris_client):
-    criteria, page = last_days(30), PageRequest(size=5)
-    assert {lead.lead_type for lead in paris_client.search_seller_leads(criteria, page).leads} == {
-        LeadType.SELLER
-    }
-    assert {lead.lead_type for lead in paris_client.search_agency_leads(criteria, page).leads} == {
-        LeadType.AGENCY
-    }
-    assert {
-        lead.lead_type for lead in paris_client.search_property_search_leads(criteria, page).leads
-    } == {LeadType.PROPERTY_SEARCH}
-    assert {
-        lead.lead_type for lead in paris_client.search_classified_leads(criteria, page).leads
-    } == {LeadType.CLASSIFIED}
-    assert paris_client.search_leads(criteria, page).count >= 4
 
 
 def test_pages_cover_the_count_without_overlap(paris_client):
@@ -142,14 +127,89 @@ def test_clients_sharing_the_cache_share_the_token(sandbox_server, sandbox):
     assert sandbox.token_requests(CLIENT_ID) == 1
 
 
-def test_an_expired_token_is_renewed(paris_client, sandbox):
-    sandbox.token_ttl = 2  # cached for one second, then renewed
-    paris_client.search(LeadFamily.ALL, last_days(7), PageRequest(size=5))
-    import time
+class CacheOnAClock:
+    """Django's cache as the client sees it, with expiry on a clock the test moves (`now`).
 
-    time.sleep(1.3)
-    paris_client.search(LeadFamily.ALL, last_days(7), PageRequest(size=5))
+    The real backend (local memory, or Redis in CI) holds the values without a timeout; this
+    keeps each key's deadline (`now` + timeout at the write) and drops the key once `now`
+    reaches it, as the backend would once that much time has passed. `timeouts` records the
+    timeout of each write.
+    """
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.now = 0.0
+        self.deadlines: dict[str, float] = {}
+        self.timeouts: dict[str, float | None] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+    def _expire(self, key: str) -> None:
+        deadline = self.deadlines.get(key)
+        if deadline is not None and self.now >= deadline:
+            self.delete(key)
+
+    def _written(self, key: str, timeout: float | None) -> None:
+        self.timeouts[key] = timeout
+        if timeout is None:
+            self.deadlines.pop(key, None)
+        else:
+            self.deadlines[key] = self.now + timeout
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._expire(key)
+        return self.backend.get(key, default)
+
+    def set(self, key: str, value: Any, timeout: float | None) -> None:
+        self.backend.set(key, value, timeout=None)
+        self._written(key, timeout)
+
+    def add(self, key: str, value: Any, timeout: float | None) -> bool:
+        self._expire(key)
+        added = bool(self.backend.add(key, value, timeout=None))
+        if added:
+            self._written(key, timeout)
+        return added
+
+    def delete(self, key: str) -> bool:
+        self.deadlines.pop(key, None)
+        return bool(self.backend.delete(key))
+
+    def delete_many(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        for key in keys:
+            self.deadlines.pop(key, None)
+        self.backend.delete_many(keys)
+
+
+@pytest.mark.parametrize(
+    ("token_ttl", "cached_for"),
+    [
+        (3600, 3540),  # renewed a minute before it expires
+        (20, 18),  # a short-lived token: a tenth of its lifetime early
+    ],
+)
+def test_an_expired_token_is_renewed(paris_client, sandbox, monkeypatch, token_ttl, cached_for):
+    clock = CacheOnAClock(client_module.cache)
+    monkeypatch.setattr(client_module, "cache", clock)
+    sandbox.token_ttl = token_ttl  # the sandbox's tokens stay valid: no real time passes
+
+    def search() -> None:
+        paris_client.search(LeadFamily.ALL, last_days(7), PageRequest(size=5))
+
+    search()
+    assert sandbox.token_requests(CLIENT_ID) == 1
+    assert clock.timeouts[paris_client._token_cache_key] == cached_for
+
+    clock.now = cached_for - 0.1  # just before: the cached token is reused
+    search()
+    assert sandbox.token_requests(CLIENT_ID) == 1
+
+    clock.now = cached_for  # then it is gone from the cache, and a new one is fetched
+    search()
     assert sandbox.token_requests(CLIENT_ID) == 2
+    assert sandbox.api_requests(CLIENT_ID) == 3
 
 
 def test_a_rejected_cached_token_is_refreshed_once_and_the_call_retried(paris_client, sandbox):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from leadsportal.agencies.models import Agency
-from leadsportal.dashboard.forms import start_of_day, today_in_paris
+from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import Lead, LeadFamily, PageRequest, SearchCriteria, get_client
 
 # Markup a lead could carry to the page; it must reach the browser as text, never as code.

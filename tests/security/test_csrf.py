@@ -110,9 +110,9 @@ def test_the_forms_of_anonymous_visitors_need_the_token_too(db: None) -> None:
 def test_other_unsafe_methods_need_the_token(strict: Client, paris: Agency) -> None:
     # The CSRF check comes before the view: the lead need not exist to be refused.
     mutations = [
-        reverse("followup:status", args=["any-lead"]),
-        reverse("followup:note", args=["any-lead"]),
-        reverse("followup:mark_all_read"),
+        reverse("dashboard:status", args=["any-lead"]),
+        reverse("dashboard:note", args=["any-lead"]),
+        reverse("dashboard:mark_all_read"),
         reverse("agencies:switch"),
         reverse("logout"),
         reverse("admin:agencies_agency_delete", args=[paris.pk]),
@@ -125,7 +125,7 @@ def test_other_unsafe_methods_need_the_token(strict: Client, paris: Agency) -> N
 
 def test_the_refusal_is_a_page_with_the_security_headers(strict: Client, sample: Sample) -> None:
     response = strict.post(
-        reverse("followup:status", args=[sample.lead_ids[0]]), {"status": "clos"}
+        reverse("dashboard:status", args=[sample.lead_ids[0]]), {"status": "clos"}
     )
 
     assert is_csrf_refusal(response)
@@ -147,7 +147,7 @@ def test_every_page_gives_htmx_the_token(strict: Client, sample: Sample) -> None
         reverse("dashboard:family_leads", args=["vendeurs"]),
         reverse("dashboard:lead_detail", args=[sample.lead_ids[0]]),
         reverse("dashboard:classified_leads", args=[sample.classified_id]),
-        reverse("followup:contact_leads", args=[sample.lead_ids[0]]),
+        reverse("dashboard:contact_leads", args=[sample.lead_ids[0]]),
         reverse("exports:history"),
     ]
 
@@ -168,10 +168,10 @@ def test_the_token_of_the_page_gets_each_change_through(
     token = page_csrf_token(strict.get(reverse("dashboard:lead_detail", args=[lead_id])))
     htmx = {"X-CSRFToken": token, "HX-Request": "true"}
     changes = [
-        (reverse("followup:status", args=[lead_id]), {"status": "contacte"}),
-        (reverse("followup:assignee", args=[lead_id]), {"assignee": str(manager.user.pk)}),
-        (reverse("followup:note", args=[lead_id]), {"body": "Rappeler jeudi."}),
-        (reverse("followup:mark_all_read"), {"onglet": "annonces"}),
+        (reverse("dashboard:status", args=[lead_id]), {"status": "contacte"}),
+        (reverse("dashboard:assignee", args=[lead_id]), {"assignee": str(manager.user.pk)}),
+        (reverse("dashboard:note", args=[lead_id]), {"body": "Rappeler jeudi."}),
+        (reverse("dashboard:mark_all_read") + "?tab=annonces", {}),
         (reverse("agencies:switch"), {"agency": str(paris.pk)}),
         (reverse("set_language"), {"language": "fr", "next": "/leads/"}),
     ]

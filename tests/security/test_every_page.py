@@ -164,24 +164,24 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     walk.visit(client, reverse("dashboard:family_leads", args=["no-such-tab"]), expect=404)
     for lead_id in [*sample.lead_ids, sample.hostile_lead_id]:
         walk.visit(client, reverse("dashboard:lead_detail", args=[lead_id]))
-        walk.visit(client, reverse("followup:contact_leads", args=[lead_id]))
+        walk.visit(client, reverse("dashboard:contact_leads", args=[lead_id]))
     walk.visit(client, reverse("dashboard:lead_detail", args=["no-such-lead"]), expect=404)
     listing = reverse("dashboard:classified_leads", args=[sample.classified_id])
     walk.visit(client, listing)
     walk.visit(client, listing, htmx_target="results")
-    walk.visit(client, reverse("followup:new_leads") + "?onglet=&depuis=0", expect={200, 204})
-    walk.visit(client, reverse("followup:new_leads"), expect=400)
-    walk.visit(client, reverse("followup:tab_counts"), expect={200, 204})
+    walk.visit(client, reverse("dashboard:new_leads") + "?tab=&since=0", expect={200, 204})
+    walk.visit(client, reverse("dashboard:new_leads"), expect=400)
+    walk.visit(client, reverse("dashboard:tab_counts"), expect={200, 204})
     # Agents of this agency may not export, nor see the history: a page that says so.
     walk.visit(client, reverse("exports:leads") + "?format=csv", expect=403)
     walk.visit(client, reverse("exports:history"), expect=403)
     # Mutations answer GET with 405.
     lead_id = sample.lead_ids[0]
     for route, args in (
-        ("followup:status", [lead_id]),
-        ("followup:assignee", [lead_id]),
-        ("followup:note", [lead_id]),
-        ("followup:mark_all_read", []),
+        ("dashboard:status", [lead_id]),
+        ("dashboard:assignee", [lead_id]),
+        ("dashboard:note", [lead_id]),
+        ("dashboard:mark_all_read", []),
         ("agencies:switch", []),
         ("logout", []),
     ):
@@ -202,26 +202,26 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
 
     lead_id = sample.lead_ids[0]
     detail = reverse("dashboard:lead_detail", args=[lead_id])
-    status = reverse("followup:status", args=[lead_id])
+    status = reverse("dashboard:status", args=[lead_id])
     walk.visit(client, status, method="post", data={"status": "??"}, expect=400)
     walk.visit(client, status, method="post", data={"status": "contacte"}, expect=303)
     walk.visit(
         client,
-        reverse("followup:assignee", args=[lead_id]),
+        reverse("dashboard:assignee", args=[lead_id]),
         method="post",
         data={"assignee": str(manager.user.pk)},
         expect=303,
     )
     walk.visit(
         client,
-        reverse("followup:note", args=[lead_id]),
+        reverse("dashboard:note", args=[lead_id]),
         method="post",
         data={"body": "Rappeler mardi."},
         expect=303,
     )
     walk.visit(
         client,
-        reverse("followup:note", args=[lead_id]),
+        reverse("dashboard:note", args=[lead_id]),
         method="post",
         data={"body": ""},
         htmx_target="followup",
@@ -229,9 +229,9 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
     walk.visit(client, detail)
     walk.visit(
         client,
-        reverse("followup:mark_all_read"),
+        reverse("dashboard:mark_all_read") + "?tab=",
         method="post",
-        data={"onglet": ""},
+        data={},
         expect=303,
     )
     walk.visit(client, reverse("agencies:switch"), method="post", data={"agency": "x"}, expect=400)

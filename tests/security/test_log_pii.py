@@ -193,9 +193,9 @@ def browse_as_manager(session: Session, manager: LoggedIn, paris: Agency, sandbo
             client, f"{url}?page=2", headers={"HX-Request": "true", "HX-Target": "results"}
         )
         session.page(client, url, headers={"HX-Request": "true", "HX-Target": "browser"})
-    session.page(client, reverse("dashboard:leads") + "?portal=SLG-FRA&statut=nouveau")
-    session.page(client, reverse("followup:tab_counts"))
-    session.page(client, reverse("followup:new_leads") + "?onglet=&depuis=0", expect=200)
+    session.page(client, reverse("dashboard:leads") + "?portal=SLG-FRA&status=nouveau")
+    session.page(client, reverse("dashboard:tab_counts"))
+    session.page(client, reverse("dashboard:new_leads") + "?tab=&since=0", expect=200)
 
     # About twenty leads of each type, the other leads of their contacts, their listings.
     recent = {
@@ -213,7 +213,7 @@ def browse_as_manager(session: Session, manager: LoggedIn, paris: Agency, sandbo
         for lead in leads:
             session.page(client, reverse("dashboard:lead_detail", args=[lead.lead_id]))
             session.lead_ids.add(lead.lead_id)
-        session.page(client, reverse("followup:contact_leads", args=[leads[0].lead_id]))
+        session.page(client, reverse("dashboard:contact_leads", args=[leads[0].lead_id]))
     classified = next(
         lead.classified for lead in detail_leads[LeadFamily.CLASSIFIED] if lead.classified
     )
@@ -223,9 +223,9 @@ def browse_as_manager(session: Session, manager: LoggedIn, paris: Agency, sandbo
     # Follow-up changes of a lead.
     lead_id = detail_leads[LeadFamily.SELLER][0].lead_id
     for route, data in (
-        ("followup:status", {"status": "contacte"}),
-        ("followup:assignee", {"assignee": str(manager.user.pk)}),
-        ("followup:note", {"body": "Rappeler après la visite."}),
+        ("dashboard:status", {"status": "contacte"}),
+        ("dashboard:assignee", {"assignee": str(manager.user.pk)}),
+        ("dashboard:note", {"body": "Rappeler après la visite."}),
     ):
         assert client.post(reverse(route, args=[lead_id]), data).status_code == 303
 

@@ -80,7 +80,7 @@ def test_the_scan_lets_through_what_the_policy_allows() -> None:
       <a href="/lead/abc/" hx-get="/lead/abc/" hx-target="#main">détail</a>
       <p data-on="x" class="onboarding">&lt;script&gt;alert(1)&lt;/script&gt; onclick=go()</p>
       <input name="q" value="javascript:go()">
-      <div hx-trigger="leads:poll from:body" hx-vals='{"onglet": "annonces"}'></div>
+      <div hx-trigger="leads:poll from:body" hx-vals='{"tab": "annonces"}'></div>
     """
 
     assert csp_violations(allowed) == []

@@ -15,10 +15,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from leadsportal.agencies.crypto import SecretDecryptionError
 from leadsportal.agencies.models import Agency
-from leadsportal.followup.contacts import contacts_index_period
-from leadsportal.followup.reads import CLOCK_MARGIN
+from leadsportal.followup.fingerprints import contacts_index_period
+from leadsportal.followup.unread import CLOCK_MARGIN
 from leadsportal.leads_api import LeadsApiError
 
 MAX_DAYS = 3 * 366  # leads expire 3 years after creation: nothing older exists
@@ -51,10 +50,9 @@ class Command(BaseCommand):
         for agency in agencies:
             try:
                 result = contacts_index_period(agency=agency, start=start, end=end)
-            except (LeadsApiError, SecretDecryptionError) as error:
+            except LeadsApiError as error:
                 failures += 1
-                message = getattr(error, "user_message", str(error))
-                self.stderr.write(f"{agency.name} : échec ({message})")
+                self.stderr.write(f"{agency.name} : échec ({error.user_message})")
                 continue
             self.stdout.write(
                 f"{agency.name} : {result.leads} leads lus, {result.inserted} empreintes "

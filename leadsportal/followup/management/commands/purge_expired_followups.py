@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from leadsportal.followup.services import followups_purge_expired
+from leadsportal.followup.purge import followups_purge_expired
 
 
 class Command(BaseCommand):

@@ -16,61 +16,54 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
-from leadsportal.agencies.crypto import SecretDecryptionError
-from leadsportal.dashboard.forms import with_default_dates
+from leadsportal.agencies.upstream import lead_get, leads_get_by_ids
+from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
+from leadsportal.dashboard.forms import (
+    AssigneeForm,
+    LeadListForm,
+    NoteForm,
+    PollForm,
+    StatusForm,
+)
+from leadsportal.dashboard.marks import lead_page_marks
+from leadsportal.dashboard.pages import BACK_PARAMETER, checked_lead_id, safe_back_url
+from leadsportal.dashboard.panels import followup_panel_build
 from leadsportal.dashboard.tables import AllLeadTable
-from leadsportal.dashboard.views import LEAD_ID_PATTERN, TABS, TABS_BY_SLUG
-from leadsportal.followup.contacts import (
+from leadsportal.followup.fingerprints import (
     contact_fingerprints_forget,
     contact_fingerprints_sync,
     contact_other_leads,
 )
-from leadsportal.followup.fetching import lead_fetch, leads_fetch_by_id
-from leadsportal.followup.forms import AssigneeForm, LeadListForm, NoteForm, PollForm, StatusForm
-from leadsportal.followup.listing import lead_page_marks
 from leadsportal.followup.models import LeadFollowup
-from leadsportal.followup.panel import followup_panel_build
-from leadsportal.followup.reads import (
-    leads_read_mark_all,
-    new_leads_count_by_family,
-    new_leads_count_since,
-)
-from leadsportal.followup.services import (
+from leadsportal.followup.records import (
     FollowupError,
     followup_assignee_set,
     followup_note_add,
     followup_open,
     followup_status_set,
 )
-from leadsportal.leads_api import LeadsApiError
+from leadsportal.followup.unread import (
+    leads_read_mark_all,
+    new_leads_count_by_family,
+    new_leads_count_since,
+)
+from leadsportal.leads_api import Lead, LeadsApiError
 
 logger = logging.getLogger(__name__)
 
-UPSTREAM_SECRET_MESSAGE = gettext_lazy(
-    "Les identifiants API de l'agence sont illisibles. Un administrateur doit les saisir à nouveau."
-)
-
-
-def _checked_lead_id(lead_id: str) -> str:
-    if not LEAD_ID_PATTERN.match(lead_id):
-        raise Http404("malformed lead id")
-    return lead_id
-
 
 def _detail_url(request: HttpRequest, lead_id: str) -> str:
+    """The lead's page, keeping the list the person came from when it is one of ours."""
     url = reverse("dashboard:lead_detail", args=[lead_id])
-    back = request.POST.get("retour", "")
-    if back.startswith("/") and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return f"{url}?{urlencode({'retour': back})}"
+    back = request.POST.get(BACK_PARAMETER, "")
+    if back and safe_back_url(request, back) == back:
+        return f"{url}?{urlencode({BACK_PARAMETER: back})}"
     return url
 
 
@@ -89,7 +82,7 @@ def _panel_response(
         membership=request.membership,
         lead_id=lead_id,
         followup=followup,
-        back_url=request.POST.get("retour", ""),
+        back_url=request.POST.get(BACK_PARAMETER, ""),
         saved=saved,
         error=error,
         **forms,  # type: ignore[arg-type]
@@ -97,8 +90,8 @@ def _panel_response(
     context = {"panel": panel, "detail_url": _detail_url(request, lead_id)}
     if getattr(request, "htmx", False):
         # htmx swaps only successful responses: errors come with 200 and say so in the fragment.
-        return render(request, "followup/_panel.html", context)
-    return render(request, "followup/change_page.html", context, status=status)
+        return render(request, "dashboard/followup/_panel.html", context)
+    return render(request, "dashboard/followup/change_page.html", context, status=status)
 
 
 def _change(
@@ -109,15 +102,13 @@ def _change(
     form_name: str,
     apply: Callable[[LeadFollowup], str],
 ) -> HttpResponse:
-    lead_id = _checked_lead_id(lead_id)
+    lead_id = checked_lead_id(lead_id)
     try:
         followup = followup_open(agency=request.agency, lead_id=lead_id)
-    except SecretDecryptionError:
-        return _panel_response(
-            request, lead_id, None, status=502, error=str(UPSTREAM_SECRET_MESSAGE)
-        )
     except LeadsApiError as error:
-        return _panel_response(request, lead_id, None, status=502, error=error.user_message)
+        return _panel_response(
+            request, lead_id, None, status=error.page_status, error=error.user_message
+        )
     if followup is None:
         # Unknown, or another agency's lead: the same 404, and nothing stored.
         raise Http404("lead not found")
@@ -188,25 +179,24 @@ def note_add(request: AgencyRequest, lead_id: str) -> HttpResponse:
 @agency_required
 def mark_all_read(request: AgencyRequest) -> HttpResponse:
     """Mark the leads of the list's filter (the query string) as read, then back to the list."""
-    tab = TABS_BY_SLUG.get(request.POST.get("onglet", ""))
+    tab = TABS_BY_SLUG.get(request.GET.get("tab", ""))
     if tab is None:
         return HttpResponse(_("Liste inconnue."), status=400, content_type="text/plain")
-    query = request.GET.copy()
-    query.pop("page", None)
-    list_url = f"{tab.url}?{query.urlencode()}" if query else tab.url
-    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
+    form = LeadListForm(request.GET, membership=request.membership)
     if not form.is_valid():
         messages.error(request, _("Corrigez les filtres avant de tout marquer comme lu."))
-        return HttpResponseRedirect(list_url, status=303)
+        # Back to the same filters, so that the list marks the faulty fields.
+        filters = request.GET.copy()
+        filters.pop("tab", None)
+        return HttpResponseRedirect(f"{tab.url}?{filters.urlencode()}", status=303)
+    query = form.query(tab)
     try:
         result = leads_read_mark_all(
             membership=request.membership,
             family=tab.family,
-            criteria=form.criteria(),
-            local=form.local_filter(),
+            criteria=query.criteria,
+            local=query.local,
         )
-    except SecretDecryptionError:
-        messages.error(request, str(UPSTREAM_SECRET_MESSAGE))
     except LeadsApiError as error:
         messages.error(request, error.user_message)
     else:
@@ -231,7 +221,7 @@ def mark_all_read(request: AgencyRequest) -> HttpResponse:
                 )
                 % {"count": result.marked},
             )
-    return HttpResponseRedirect(list_url, status=303)
+    return HttpResponseRedirect(query.url, status=303)
 
 
 @require_GET
@@ -239,34 +229,33 @@ def mark_all_read(request: AgencyRequest) -> HttpResponse:
 @agency_required
 def new_leads(request: AgencyRequest) -> HttpResponse:
     """The live banner of a list: how many leads joined it since it was shown (polled)."""
-    tab = TABS_BY_SLUG.get(request.GET.get("onglet", ""))
+    tab = TABS_BY_SLUG.get(request.GET.get("tab", ""))
     poll = PollForm(request.GET)
-    form = LeadListForm(with_default_dates(request.GET), membership=request.membership)
+    form = LeadListForm(request.GET, membership=request.membership)
     if tab is None or not poll.is_valid() or not form.is_valid():
         return HttpResponse(_("Paramètres invalides."), status=400, content_type="text/plain")
+    query = form.query(tab)
     try:
         count = (
             new_leads_count_since(
                 membership=request.membership,
                 family=tab.family,
-                criteria=form.criteria(),
-                since=poll.since(),
+                criteria=query.criteria,
+                since=poll.since_instant(),
             )
             - poll.already_shown()
         )
-    except (LeadsApiError, SecretDecryptionError) as error:
+    except LeadsApiError as error:
         # A missed beat is not worth a banner: the next poll asks again.
         logger.info("new leads poll failed", extra={"error": type(error).__name__})
         return HttpResponse(status=204)
     if count <= 0:
         # Nothing to show: no swap at all (htmx leaves a 204 alone).
         return HttpResponse(status=204)
-    query = request.GET.copy()
-    for name in ("onglet", "depuis", "vus", "page"):
-        query.pop(name, None)
-    list_url = f"{tab.url}?{query.urlencode()}" if query else tab.url
     return render(
-        request, "followup/_new_leads_banner.html", {"count": count, "list_url": list_url}
+        request,
+        "dashboard/followup/_new_leads_banner.html",
+        {"count": count, "list_url": query.url},
     )
 
 
@@ -274,33 +263,36 @@ def new_leads(request: AgencyRequest) -> HttpResponse:
 @never_cache
 @agency_required
 def tab_counts(request: AgencyRequest) -> HttpResponse:
-    """The number of new leads of each tab, as out-of-band fragments for the tabs (htmx)."""
+    """The number of new leads of each tab: one `.tab-count` element per tab, which
+    static/js/app.js puts in place of the tabs' empty ones (a plain fetch, not an htmx swap)."""
     try:
         counts = new_leads_count_by_family(membership=request.membership)
-    except (LeadsApiError, SecretDecryptionError) as error:
+    except LeadsApiError as error:
         logger.info("new leads counts failed", extra={"error": type(error).__name__})
         return HttpResponse(status=204)
     items = [(tab, counts.counts.get(tab.family, 0)) for tab in TABS]
-    return render(request, "followup/_tab_counts.html", {"items": items, "exact": counts.exact})
+    return render(
+        request, "dashboard/followup/_tab_counts.html", {"items": items, "exact": counts.exact}
+    )
 
 
 @require_GET
 @agency_required
 def contact_leads(request: AgencyRequest, lead_id: str) -> HttpResponse:
     """The other leads of the agency that came from the same e-mail or phone as this lead."""
-    lead_id = _checked_lead_id(lead_id)
+    lead_id = checked_lead_id(lead_id)
     banner = None
     status = 200
-    leads = []
+    leads: list[Lead] = []
     total = 0
     lead = None
     try:
-        lead = lead_fetch(agency=request.agency, lead_id=lead_id)
+        lead = lead_get(agency=request.agency, lead_id=lead_id)
         if lead is None:
             raise Http404("lead not found")
         contact_fingerprints_sync(agency=request.agency, leads=[lead])
         others = contact_other_leads(agency=request.agency, lead_id=lead_id)
-        fetched = leads_fetch_by_id(agency=request.agency, lead_ids=others.lead_ids)
+        fetched = leads_get_by_ids(agency=request.agency, lead_ids=others.lead_ids)
         gone = [other for other, found in fetched.items() if found is None]
         leads = [found for found in fetched.values() if found is not None]
         erased = [found.lead_id for found in leads if found.contact.is_erased]
@@ -308,11 +300,8 @@ def contact_leads(request: AgencyRequest, lead_id: str) -> HttpResponse:
         contact_fingerprints_forget(agency=request.agency, lead_ids=[*gone, *erased])
         leads = [found for found in leads if not found.contact.is_erased]
         total = others.total - len(gone) - len(erased)
-    except SecretDecryptionError:
-        banner, status = str(UPSTREAM_SECRET_MESSAGE), 502
     except LeadsApiError as error:
-        banner = error.user_message
-        status = 503 if error.status == 429 else 502
+        banner, status = error.user_message, error.page_status
     marks = lead_page_marks(membership=request.membership, leads=leads)
     table = AllLeadTable(leads, back_url=request.get_full_path(), marks=marks)
     context = {
@@ -323,4 +312,4 @@ def contact_leads(request: AgencyRequest, lead_id: str) -> HttpResponse:
         "banner": banner,
         "detail_url": reverse("dashboard:lead_detail", args=[lead_id]),
     }
-    return render(request, "followup/contact_leads.html", context, status=status)
+    return render(request, "dashboard/followup/contact_leads.html", context, status=status)

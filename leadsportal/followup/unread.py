@@ -1,4 +1,4 @@
-"""Read and unread leads, per user and agency; counts of new leads; the live banner's count.
+"""Unread markers: which leads are new for a member, the counts of new leads, "tout lu".
 
 What "new" means: a lead is new for a user until they open its detail, provided it was created
 after the user's *watermark* in that agency, which is the latest of
@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from leadsportal.agencies.models import Membership
-from leadsportal.followup.contacts import lead_expires_at
-from leadsportal.followup.models import LeadFollowup, LeadRead, ReadState
+from leadsportal.agencies.upstream import leads_search
+from leadsportal.followup.expiry import lead_expires_at
+from leadsportal.followup.models import LeadRead
+from leadsportal.followup.records import LocalFilter, followups_matching
 from leadsportal.leads_api import (
     MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
@@ -30,7 +31,6 @@ from leadsportal.leads_api import (
     LeadFamily,
     PageRequest,
     SearchCriteria,
-    get_client,
 )
 
 NEW_HORIZON: Final = timedelta(days=30)
@@ -42,18 +42,14 @@ CLOCK_MARGIN: Final = timedelta(minutes=1)
 
 
 def read_watermark_get(*, membership: Membership, now: datetime | None = None) -> datetime:
-    """Leads created before this instant are never new for this member (one query)."""
+    """Leads created before this instant are never new for this member (no query: the
+    membership carries its "tout lu" mark)."""
     now = now or timezone.now()
     # Whole seconds: the API's dates have no fraction, and a lead created in the second the
     # member joined is theirs.
     candidates = [membership.created_at.replace(microsecond=0), now - NEW_HORIZON]
-    marked = (
-        ReadState.objects.filter(user_id=membership.user_id, agency_id=membership.agency_id)
-        .values_list("all_read_before", flat=True)
-        .first()
-    )
-    if marked is not None:
-        candidates.append(marked)
+    if membership.leads_read_before is not None:
+        candidates.append(membership.leads_read_before)
     return max(candidates)
 
 
@@ -94,44 +90,10 @@ def lead_read_mark(*, membership: Membership, lead: Lead, now: datetime | None =
 
 
 @dataclass(frozen=True)
-class LocalFilter:
-    """The follow-up filters of a list: leads known only from our database."""
-
-    status: str = ""
-    assignee_id: int | None = None
-
-    @property
-    def active(self) -> bool:
-        return bool(self.status) or self.assignee_id is not None
-
-
-@dataclass(frozen=True)
 class MarkAllResult:
     marked: int  # leads marked one by one
     everything: bool = False  # the watermark moved: every lead until now is read
     complete: bool = True  # False when the filter held more leads than one action marks
-
-
-def followups_matching(
-    *, membership: Membership, family: LeadFamily, criteria: SearchCriteria, local: LocalFilter
-) -> QuerySet[LeadFollowup]:
-    """Unevaluated queryset of the agency's follow-ups matching a list's filters, newest first."""
-    rows = LeadFollowup.objects.filter(
-        agency_id=membership.agency_id,
-        lead_created_at__gte=criteria.start,
-        lead_created_at__lt=criteria.end,
-    )
-    if family.lead_type is not None:
-        rows = rows.filter(lead_type=family.lead_type.value)
-    if criteria.portals:
-        rows = rows.filter(portal__in=criteria.portals)
-    if criteria.classified_ids:
-        rows = rows.filter(classified_id__in=criteria.classified_ids)
-    if local.status:
-        rows = rows.filter(status=local.status)
-    if local.assignee_id is not None:
-        rows = rows.filter(assignee_id=local.assignee_id)
-    return rows.order_by("-lead_created_at", "lead_id")
 
 
 def leads_read_mark_all(
@@ -167,7 +129,7 @@ def leads_read_mark_all(
                 expires_at=row.expires_at,
             )
             for row in followups_matching(
-                membership=membership,
+                agency=membership.agency,
                 family=family,
                 criteria=SearchCriteria(
                     start=start,
@@ -188,24 +150,25 @@ def leads_read_mark_all(
         and criteria.end >= now
     )
     if everything:
-        ReadState.objects.update_or_create(
-            user_id=membership.user_id,
-            agency_id=membership.agency_id,
-            defaults={"all_read_before": now},
-        )
+        Membership.objects.filter(pk=membership.pk).update(leads_read_before=now)
+        membership.leads_read_before = now
         # Marks of leads before the new watermark say nothing any more.
         LeadRead.objects.filter(
             user_id=membership.user_id, agency_id=membership.agency_id, lead_created_at__lt=now
         ).delete()
         return MarkAllResult(marked=0, everything=True)
-    client = get_client(membership.agency.api_credentials())
     window = SearchCriteria(
         start=start, end=end, classified_ids=criteria.classified_ids, portals=criteria.portals
     )
     leads: list[Lead] = []
     complete = False
     for index in range(1, MAX_MARK_PAGES + 1):
-        page = client.search(family, window, PageRequest(index=index, size=PAGE_SIZE_MAX))
+        page = leads_search(
+            agency=membership.agency,
+            family=family,
+            criteria=window,
+            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
+        )
         leads.extend(page.leads)
         if not page.leads or index >= page.page_count:
             complete = True
@@ -235,12 +198,16 @@ def new_leads_count_by_family(*, membership: Membership, now: datetime | None = 
     now = now or timezone.now()
     since = read_watermark_get(membership=membership, now=now)
     end = now + CLOCK_MARGIN
-    client = get_client(membership.agency.api_credentials())
     criteria = SearchCriteria(start=since, end=end)
     leads: list[Lead] = []
     total = 0
     for index in range(1, MAX_COUNT_PAGES + 1):
-        page = client.search(LeadFamily.ALL, criteria, PageRequest(index=index, size=PAGE_SIZE_MAX))
+        page = leads_search(
+            agency=membership.agency,
+            family=LeadFamily.ALL,
+            criteria=criteria,
+            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
+        )
         total = page.count
         leads.extend(page.leads)
         if not page.leads or index >= page.page_count:
@@ -279,8 +246,9 @@ def new_leads_count_since(
     start = max(since, end - timedelta(days=MAX_WINDOW_DAYS))
     if int(start.timestamp()) >= int(end.timestamp()):  # the API's dates are whole seconds
         return 0
-    client = get_client(membership.agency.api_credentials())
     window = SearchCriteria(
         start=start, end=end, classified_ids=criteria.classified_ids, portals=criteria.portals
     )
-    return client.search(family, window, PageRequest(index=1, size=1)).count
+    return leads_search(
+        agency=membership.agency, family=family, criteria=window, page=PageRequest(size=1)
+    ).count

@@ -7,9 +7,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from leadsportal.followup.listing import LeadMarks
+from leadsportal.agencies.members import member_label
+from leadsportal.dashboard.marks import LeadMarks
 from leadsportal.followup.models import FollowupStatus
-from leadsportal.followup.services import user_label
 from leadsportal.leads_api import Lead
 
 STATUS_BADGES = {
@@ -47,7 +47,7 @@ def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
         parts.append(
             format_html(
                 ' <a class="badge badge--known" href="{}" data-testid="known-contact" title="{}">{}</a>',
-                reverse("followup:contact_leads", args=[lead.lead_id]),
+                reverse("dashboard:contact_leads", args=[lead.lead_id]),
                 _("Ce contact a déjà envoyé d'autres leads à l'agence : les voir"),
                 _("Déjà connu"),
             )
@@ -65,7 +65,7 @@ def followup_cell(marks: LeadMarks) -> SafeString | str:
     return format_html(
         '{} <span class="small muted nowrap" data-testid="assignee">{}</span>',
         badge,
-        user_label(followup.assignee),
+        member_label(followup.assignee),
     )
 
 

@@ -1,7 +1,9 @@
-"""The agency's follow-up of its leads: status, assignee, notes, history, response times, purge.
+"""The follow-up records of the agency's leads: status, assignee, notes, history, response times.
 
-Every function takes the agency explicitly and only ever touches that agency's rows: a lead id
-of another agency finds nothing here (and the API answers 404 for it, see `followup_open`).
+Reads (`followup_get`, `followups_for_leads`, `followups_matching`, ...) and writes
+(`followup_status_set`, ...) of `LeadFollowup` and its notes and events. Every function takes
+the agency explicitly and only ever touches that agency's rows: a lead id of another agency
+finds nothing here (and the API answers 404 for it, see `followup_open`).
 """
 
 from __future__ import annotations
@@ -13,20 +15,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from leadsportal.agencies.members import member_label
 from leadsportal.agencies.models import Agency, Membership
-from leadsportal.followup.contacts import lead_expires_at
-from leadsportal.followup.fetching import lead_fetch
-from leadsportal.followup.models import (
-    ContactFingerprint,
-    FollowupEvent,
-    FollowupStatus,
-    LeadFollowup,
-    LeadNote,
-    LeadRead,
-)
-from leadsportal.leads_api import Lead
+from leadsportal.agencies.upstream import lead_get
+from leadsportal.followup.expiry import lead_expires_at
+from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
+from leadsportal.leads_api import Lead, LeadFamily, SearchCriteria
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -38,20 +35,38 @@ class FollowupError(ValueError):
     """A change the agency's rules refuse (e.g. an assignee from outside the agency)."""
 
 
-def user_label(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+@dataclass(frozen=True)
+class LocalFilter:
+    """The follow-up filters of a list: leads known only from our database."""
+
+    status: str = ""
+    assignee_id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status) or self.assignee_id is not None
 
 
-def agency_members(*, agency: Agency) -> list[User]:
-    """The agency's members, by name: who a lead can be assigned to (one query)."""
-    memberships = (
-        Membership.objects.filter(agency=agency)
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__username")
+def followups_matching(
+    *, agency: Agency, family: LeadFamily, criteria: SearchCriteria, local: LocalFilter
+) -> QuerySet[LeadFollowup]:
+    """Unevaluated queryset of the agency's follow-ups matching a list's filters, newest first."""
+    rows = LeadFollowup.objects.filter(
+        agency_id=agency.pk,
+        lead_created_at__gte=criteria.start,
+        lead_created_at__lt=criteria.end,
     )
-    return [membership.user for membership in memberships]
+    if family.lead_type is not None:
+        rows = rows.filter(lead_type=family.lead_type.value)
+    if criteria.portals:
+        rows = rows.filter(portal__in=criteria.portals)
+    if criteria.classified_ids:
+        rows = rows.filter(classified_id__in=criteria.classified_ids)
+    if local.status:
+        rows = rows.filter(status=local.status)
+    if local.assignee_id is not None:
+        rows = rows.filter(assignee_id=local.assignee_id)
+    return rows.order_by("-lead_created_at", "lead_id")
 
 
 def followup_get(*, agency: Agency, lead_id: str) -> LeadFollowup | None:
@@ -94,7 +109,7 @@ def followup_open(*, agency: Agency, lead_id: str) -> LeadFollowup | None:
     existing = followup_get(agency=agency, lead_id=lead_id)
     if existing is not None:
         return existing
-    lead = lead_fetch(agency=agency, lead_id=lead_id)
+    lead = lead_get(agency=agency, lead_id=lead_id)
     if lead is None:
         return None
     return followup_from_lead(agency=agency, lead=lead)
@@ -151,7 +166,7 @@ def followup_assignee_set(
         )
         if row.assignee_id == (assignee.pk if assignee else None):
             return followup
-        old = user_label(row.assignee)
+        old = member_label(row.assignee)
         row.assignee = assignee
         row.save(update_fields=["assignee", "updated_at"])
         FollowupEvent.objects.create(
@@ -159,7 +174,7 @@ def followup_assignee_set(
             actor=actor,
             kind=FollowupEvent.Kind.ASSIGNEE,
             old_value=old[:150],
-            new_value=user_label(assignee)[:150],
+            new_value=member_label(assignee)[:150],
         )
     followup.assignee = assignee
     return followup
@@ -217,41 +232,3 @@ def response_time_median(*, agency: Agency, start: datetime, end: datetime) -> R
     if not values:
         return ResponseTimeSummary(median_seconds=None, count=0)
     return ResponseTimeSummary(median_seconds=float(statistics.median(values)), count=len(values))
-
-
-@dataclass(frozen=True)
-class PurgeResult:
-    followups: int
-    notes: int
-    events: int
-    reads: int
-    fingerprints: int
-
-
-def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
-    """Delete everything stored about leads past their expiration date (GDPR)."""
-    now = now or timezone.now()
-    followups = LeadFollowup.objects.filter(expires_at__lte=now)
-    notes = LeadNote.objects.filter(followup__expires_at__lte=now)
-    events = FollowupEvent.objects.filter(followup__expires_at__lte=now)
-    reads = LeadRead.objects.filter(expires_at__lte=now)
-    fingerprints = ContactFingerprint.objects.filter(expires_at__lte=now)
-    if dry_run:
-        return PurgeResult(
-            followups=followups.count(),
-            notes=notes.count(),
-            events=events.count(),
-            reads=reads.count(),
-            fingerprints=fingerprints.count(),
-        )
-    with transaction.atomic():
-        _, by_model = followups.delete()
-        _, read_counts = reads.delete()
-        _, fingerprint_counts = fingerprints.delete()
-    return PurgeResult(
-        followups=by_model.get(LeadFollowup._meta.label, 0),
-        notes=by_model.get(LeadNote._meta.label, 0),
-        events=by_model.get(FollowupEvent._meta.label, 0),
-        reads=read_counts.get(LeadRead._meta.label, 0),
-        fingerprints=fingerprint_counts.get(ContactFingerprint._meta.label, 0),
-    )

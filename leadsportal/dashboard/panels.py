@@ -8,11 +8,11 @@ from datetime import datetime
 from django.urls import reverse
 
 from leadsportal.agencies.models import Membership
-from leadsportal.followup.contacts import contact_fingerprints_sync
-from leadsportal.followup.forms import AssigneeForm, NoteForm, StatusForm
+from leadsportal.dashboard.forms import AssigneeForm, NoteForm, StatusForm
+from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
-from leadsportal.followup.reads import lead_read_mark
-from leadsportal.followup.services import followup_get, followup_history
+from leadsportal.followup.records import followup_get, followup_history
+from leadsportal.followup.unread import lead_read_mark
 from leadsportal.leads_api import Lead
 
 
@@ -99,5 +99,5 @@ def lead_detail_followup(
             membership=membership, lead_id=lead.lead_id, followup=followup, back_url=back_url
         ),
         known_contact=lead.lead_id in known,
-        other_leads_url=reverse("followup:contact_leads", args=[lead.lead_id]),
+        other_leads_url=reverse("dashboard:contact_leads", args=[lead.lead_id]),
     )

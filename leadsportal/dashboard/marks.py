@@ -1,10 +1,11 @@
-"""What the dashboard's lead lists get from the follow-up: per-row marks, local lists, extras.
+"""What the follow-up adds to the dashboard's lead lists: per-row marks, local pages, extras.
 
 Costs, whatever the page size:
-- `lead_page_marks`: no upstream call and at most six queries (watermark, reads, follow-ups,
-  fingerprints read / insert / delete of erased contacts);
-- `local_lead_page` (status or "mes leads" filter): two queries (count, ids of the page), then
-  the page's leads by id, concurrently and cached (see fetching.py).
+- `lead_page_marks`: no upstream call and at most five queries (reads, follow-ups,
+  fingerprints read / insert / delete of erased contacts); the member's "tout lu" mark comes
+  with the membership;
+- `local_lead_page` (status or assignee filter): two queries (count, ids of the page), then the
+  page's leads by id, concurrently and cached (`agencies.upstream.leads_get_by_ids`).
 """
 
 from __future__ import annotations
@@ -14,22 +15,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.http import QueryDict
-from django.urls import reverse
 from django.utils import timezone
 
 from leadsportal.agencies.models import Membership
-from leadsportal.followup.contacts import contact_fingerprints_sync
-from leadsportal.followup.fetching import leads_fetch_by_id
+from leadsportal.agencies.upstream import leads_get_by_ids
+from leadsportal.dashboard.query import LeadQuery
+from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import LeadFollowup
-from leadsportal.followup.reads import (
-    LocalFilter,
+from leadsportal.followup.records import (
+    followups_for_leads,
     followups_matching,
-    leads_unread,
-    read_watermark_get,
+    response_time_median,
 )
-from leadsportal.followup.services import followups_for_leads, response_time_median
-from leadsportal.leads_api import Lead, LeadFamily, LeadPage, PageRequest, SearchCriteria
+from leadsportal.followup.unread import leads_unread, read_watermark_get
+from leadsportal.leads_api import Lead, LeadFamily, LeadPage, PageRequest
 
 
 @dataclass(frozen=True)
@@ -68,22 +67,22 @@ def lead_page_marks(*, membership: Membership, leads: Sequence[Lead]) -> PageMar
 
 
 def local_lead_page(
-    *,
-    membership: Membership,
-    family: LeadFamily,
-    criteria: SearchCriteria,
-    local: LocalFilter,
-    page_request: PageRequest,
+    *, membership: Membership, query: LeadQuery, page_request: PageRequest
 ) -> LeadPage:
     """A page of the leads a status / assignee filter selects in our database, fetched by id.
 
     Leads the API no longer has (erased or expired upstream) are left out of the page.
     """
-    rows = followups_matching(membership=membership, family=family, criteria=criteria, local=local)
+    rows = followups_matching(
+        agency=membership.agency,
+        family=query.tab.family,
+        criteria=query.criteria,
+        local=query.local,
+    )
     count = rows.count()
     offset = (page_request.index - 1) * page_request.size
     ids = list(rows.values_list("lead_id", flat=True)[offset : offset + page_request.size])
-    fetched = leads_fetch_by_id(agency=membership.agency, lead_ids=ids)
+    fetched = leads_get_by_ids(agency=membership.agency, lead_ids=ids)
     leads = tuple(lead for lead_id in ids if (lead := fetched.get(lead_id)) is not None)
     return LeadPage(leads=leads, count=count, page=page_request)
 
@@ -98,62 +97,40 @@ def missing_on_page(page: LeadPage | None) -> int:
 
 
 def new_leads_poll_url(
-    *,
-    tab_slug: str,
-    query: QueryDict,
-    criteria: SearchCriteria,
-    page: LeadPage | None,
-    local: LocalFilter,
-    now: datetime | None = None,
+    *, query: LeadQuery, page: LeadPage | None, now: datetime | None = None
 ) -> str | None:
     """The live banner's URL for a list, or None when no new lead could ever join it (a period
     that ended, or a status / assignee filter: new leads have no follow-up yet)."""
     now = now or timezone.now()
-    if local.active or criteria.end <= now:
+    if query.local.active or query.criteria.end <= now:
         return None
-    shown_at_since = 0
+    seen = 0
     if page is not None and page.page.index == 1 and page.leads:
         # From the newest lead shown, that second included: another lead of the same second
         # is new too. The leads of that second already shown are subtracted by the poll.
         newest = int(max(lead.meta.creation_date for lead in page.leads).timestamp())
         since = datetime.fromtimestamp(newest, UTC)
-        shown_at_since = sum(
-            1 for lead in page.leads if int(lead.meta.creation_date.timestamp()) >= newest
-        )
+        seen = sum(1 for lead in page.leads if int(lead.meta.creation_date.timestamp()) >= newest)
     else:
         since = now
-    params = query.copy()
-    params.pop("page", None)
-    params["onglet"] = tab_slug
-    params["depuis"] = str(int(since.timestamp()))
-    if shown_at_since:
-        params["vus"] = str(shown_at_since)
-    return f"{reverse('followup:new_leads')}?{params.urlencode()}"
+    return query.poll_url(since=since, seen=seen)
 
 
 def lead_list_extras(
-    *,
-    membership: Membership,
-    family: LeadFamily,
-    tab_slug: str,
-    query: QueryDict,
-    criteria: SearchCriteria | None,
-    local: LocalFilter,
-    page: LeadPage | None,
+    *, membership: Membership, query: LeadQuery | None, page: LeadPage | None
 ) -> dict[str, Any]:
     """Template context the follow-up adds to a family list."""
-    if criteria is None:
+    if query is None:
         return {"followup_enabled": True}
     extras: dict[str, Any] = {
         "followup_enabled": True,
-        "new_leads_poll_url": new_leads_poll_url(
-            tab_slug=tab_slug, query=query, criteria=criteria, page=page, local=local
-        ),
-        "mark_all_read_url": f"{reverse('followup:mark_all_read')}?{query.urlencode()}",
-        "local_filter": local.active,
-        "unavailable_leads": missing_on_page(page) if local.active else 0,
+        "new_leads_poll_url": new_leads_poll_url(query=query, page=page),
+        "mark_all_read_url": query.mark_all_read_url,
+        "local_filter": query.local.active,
+        "unavailable_leads": missing_on_page(page) if query.local.active else 0,
     }
-    if family is LeadFamily.ALL:
+    if query.tab.family is LeadFamily.ALL:
+        criteria = query.criteria
         extras["response_time"] = response_time_median(
             agency=membership.agency, start=criteria.start, end=criteria.end
         )

@@ -1,4 +1,4 @@
-"""The "déjà connu" index: keyed hashes of the contacts' e-mails and phones, per agency.
+"""Contact fingerprints, the "déjà connu" index: keyed hashes of contacts' e-mails and phones.
 
 The API is read-only and cannot search by contact, so the dashboard keeps its own index, filled
 with every page of leads it fetches (lists, detail, the `index_contacts` command). Only leads
@@ -24,6 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
+from leadsportal.agencies.upstream import leads_search
+from leadsportal.followup.expiry import lead_expires_at
 from leadsportal.followup.models import ContactFingerprint
 from leadsportal.leads_api import (
     MAX_WINDOW_DAYS,
@@ -32,18 +34,11 @@ from leadsportal.leads_api import (
     LeadFamily,
     PageRequest,
     SearchCriteria,
-    get_client,
 )
 
-# When the API gives no expiration date, the contract's rule: 3 years after creation.
-DEFAULT_LIFETIME = timedelta(days=3 * 365 + 1)
 MAX_OTHER_LEADS = 100
 _PHONE_NOISE = re.compile(r"[\s.\-/()\u00a0]")
 _MIN_PHONE_DIGITS = 6
-
-
-def lead_expires_at(lead: Lead) -> datetime:
-    return lead.meta.expiration_date or lead.meta.creation_date + DEFAULT_LIFETIME
 
 
 def normalise_phone(number: str | None) -> str | None:
@@ -99,77 +94,134 @@ def lead_fingerprints(lead: Lead) -> set[str]:
 
 
 @dataclass(frozen=True)
+class IndexedFingerprint:
+    """A row of the index as the sync reads it."""
+
+    lead_id: str
+    digest: str
+    lead_created_at: datetime
+
+
+@dataclass(frozen=True)
+class FingerprintPlan:
+    """What a page of leads asks of the index, before looking at it."""
+
+    wanted: dict[str, frozenset[str]]  # lead id -> digests of its contact
+    erased: frozenset[str]  # leads whose contact is erased or expired: never to match
+
+    @property
+    def digests(self) -> frozenset[str]:
+        return frozenset().union(*self.wanted.values())
+
+
+def fingerprints_plan(leads: Sequence[Lead], *, now: datetime) -> FingerprintPlan:
+    """The digests each lead contributes, and the leads to forget (pure)."""
+    wanted: dict[str, frozenset[str]] = {}
+    erased: set[str] = set()
+    for lead in leads:
+        # An expired lead must be erased everywhere: it is treated like an erased contact.
+        if lead.contact.is_erased or lead_expires_at(lead) <= now:
+            erased.add(lead.lead_id)
+        else:
+            wanted[lead.lead_id] = frozenset(lead_fingerprints(lead))
+    return FingerprintPlan(wanted=wanted, erased=frozenset(erased))
+
+
+@dataclass(frozen=True)
+class FingerprintChanges:
+    """What the index must become for a page of leads, and what the page learns from it."""
+
+    stale: frozenset[str]  # leads whose rows are deleted
+    new_rows: tuple[IndexedFingerprint, ...]  # rows inserted
+    known: frozenset[str]  # leads whose contact came through an earlier lead
+
+
+def fingerprints_changes(
+    plan: FingerprintPlan, *, created: dict[str, datetime], indexed: Sequence[IndexedFingerprint]
+) -> FingerprintChanges:
+    """Compare a plan with the rows of the index that share its digests or leads (pure).
+
+    `created` is each planned lead's creation date; `indexed` the rows the index holds for the
+    plan's digests and erased leads.
+    """
+    existing = {(row.lead_id, row.digest) for row in indexed}
+    stale = frozenset(row.lead_id for row in indexed if row.lead_id in plan.erased)
+    new_rows = tuple(
+        IndexedFingerprint(lead_id=lead_id, digest=digest, lead_created_at=created[lead_id])
+        for lead_id, digests in plan.wanted.items()
+        for digest in sorted(digests)
+        if (lead_id, digest) not in existing
+    )
+    # The earliest lead of each digest, among the index and this page, as (creation, id): ties
+    # are broken by id so that of two leads created the same second exactly one is "earlier".
+    earliest: dict[str, tuple[datetime, str]] = {}
+    for row in (*(row for row in indexed if row.lead_id not in stale), *new_rows):
+        key = (row.lead_created_at, row.lead_id)
+        if row.digest not in earliest or key < earliest[row.digest]:
+            earliest[row.digest] = key
+    known = frozenset(
+        lead_id
+        for lead_id, digests in plan.wanted.items()
+        if any(
+            earliest[digest] < (created[lead_id], lead_id)
+            for digest in digests
+            if digest in earliest
+        )
+    )
+    return FingerprintChanges(stale=stale, new_rows=new_rows, known=known)
+
+
+@dataclass(frozen=True)
 class SyncResult:
     known: frozenset[str]  # ids of the leads whose contact came through an earlier lead
     inserted: int
     deleted: int
 
 
-def contact_fingerprints_sync(*, agency: Agency, leads: Sequence[Lead]) -> SyncResult:
+def contact_fingerprints_sync(
+    *, agency: Agency, leads: Sequence[Lead], now: datetime | None = None
+) -> SyncResult:
     """Index these leads' contacts and tell which ones match an earlier lead of the agency.
 
     At most three queries whatever the number of leads: one read, one insert of the missing
     fingerprints, one delete of the fingerprints of contacts erased since they were indexed.
     """
-    wanted: dict[str, set[str]] = {}
-    erased: list[str] = []
-    now = timezone.now()
-    for lead in leads:
-        # An expired lead must be erased everywhere: it is treated like an erased contact.
-        if lead.contact.is_erased or lead_expires_at(lead) <= now:
-            erased.append(lead.lead_id)
-        else:
-            wanted[lead.lead_id] = lead_fingerprints(lead)
-    digests = set().union(*wanted.values()) if wanted else set()
-    if not digests and not erased:
+    plan = fingerprints_plan(leads, now=now or timezone.now())
+    digests = plan.digests
+    if not digests and not plan.erased:
         return SyncResult(known=frozenset(), inserted=0, deleted=0)
-    rows = list(
-        ContactFingerprint.objects.filter(agency=agency)
-        .filter(Q(digest__in=digests) | Q(lead_id__in=erased))
+    indexed = [
+        IndexedFingerprint(lead_id=lead_id, digest=digest, lead_created_at=created)
+        for lead_id, digest, created in ContactFingerprint.objects.filter(agency=agency)
+        .filter(Q(digest__in=digests) | Q(lead_id__in=plan.erased))
         .values_list("lead_id", "digest", "lead_created_at")
-    )
-    erased_set = set(erased)
-    existing = {(lead_id, digest) for lead_id, digest, _ in rows}
-    stale = {lead_id for lead_id, _, _ in rows if lead_id in erased_set}
-    deleted = 0
-    if stale:
-        deleted, _ = ContactFingerprint.objects.filter(agency=agency, lead_id__in=stale).delete()
+    ]
     by_id = {lead.lead_id: lead for lead in leads}
-    new_rows = [
-        ContactFingerprint(
-            agency=agency,
-            lead_id=lead_id,
-            digest=digest,
-            lead_created_at=by_id[lead_id].meta.creation_date,
-            expires_at=lead_expires_at(by_id[lead_id]),
-        )
-        for lead_id, lead_digests in wanted.items()
-        for digest in sorted(lead_digests)
-        if (lead_id, digest) not in existing
-    ]
-    if new_rows:
-        ContactFingerprint.objects.bulk_create(new_rows, ignore_conflicts=True)
-    # The earliest lead of each digest, among the index and this page, as (creation, id): ties
-    # are broken by id so that of two leads created the same second exactly one is "earlier".
-    earliest: dict[str, tuple[datetime, str]] = {}
-    candidates: Iterable[tuple[str, str, datetime]] = [
-        *((lead_id, digest, created) for lead_id, digest, created in rows if lead_id not in stale),
-        *((row.lead_id, row.digest, row.lead_created_at) for row in new_rows),
-    ]
-    for lead_id, digest, created in candidates:
-        key = (created, lead_id)
-        if digest not in earliest or key < earliest[digest]:
-            earliest[digest] = key
-    known = frozenset(
-        lead_id
-        for lead_id, lead_digests in wanted.items()
-        if any(
-            earliest[digest] < (by_id[lead_id].meta.creation_date, lead_id)
-            for digest in lead_digests
-            if digest in earliest
-        )
+    changes = fingerprints_changes(
+        plan,
+        created={lead_id: by_id[lead_id].meta.creation_date for lead_id in plan.wanted},
+        indexed=indexed,
     )
-    return SyncResult(known=known, inserted=len(new_rows), deleted=deleted)
+    deleted = 0
+    if changes.stale:
+        deleted, _ = ContactFingerprint.objects.filter(
+            agency=agency, lead_id__in=changes.stale
+        ).delete()
+    if changes.new_rows:
+        ContactFingerprint.objects.bulk_create(
+            [
+                ContactFingerprint(
+                    agency=agency,
+                    lead_id=row.lead_id,
+                    digest=row.digest,
+                    lead_created_at=row.lead_created_at,
+                    expires_at=lead_expires_at(by_id[row.lead_id]),
+                )
+                for row in changes.new_rows
+            ],
+            ignore_conflicts=True,
+        )
+    return SyncResult(known=changes.known, inserted=len(changes.new_rows), deleted=deleted)
 
 
 @dataclass(frozen=True)
@@ -225,7 +277,6 @@ def contacts_index_period(*, agency: Agency, start: datetime, end: datetime) -> 
     The period is read in windows of the API's 92 days, 100 leads a page; leads found erased
     lose their fingerprints. Raises LeadsApiError when the API fails (what was indexed stays).
     """
-    client = get_client(agency.api_credentials())
     leads = inserted = deleted = calls = 0
     window_start = start
     while window_start < end:
@@ -233,8 +284,11 @@ def contacts_index_period(*, agency: Agency, start: datetime, end: datetime) -> 
         criteria = SearchCriteria(start=window_start, end=window_end)
         index = 1
         while True:
-            page = client.search(
-                LeadFamily.ALL, criteria, PageRequest(index=index, size=PAGE_SIZE_MAX)
+            page = leads_search(
+                agency=agency,
+                family=LeadFamily.ALL,
+                criteria=criteria,
+                page=PageRequest(index=index, size=PAGE_SIZE_MAX),
             )
             calls += 1
             result = contact_fingerprints_sync(agency=agency, leads=page.leads)

@@ -6,20 +6,20 @@ from django import template
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from leadsportal.followup import display
-from leadsportal.followup.services import user_label
+from leadsportal.agencies.members import member_label
+from leadsportal.dashboard import badges
 
 register = template.Library()
 
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    return display.duration_label(seconds)
+    return badges.duration_label(seconds)
 
 
 @register.filter
 def status_badge(status: str) -> SafeString:
-    return display.status_badge(status)
+    return badges.status_badge(status)
 
 
 @register.filter
@@ -27,4 +27,4 @@ def person(user: object) -> str:
     """A colleague's name; a deleted account reads as such."""
     if user is None:
         return str(_("ancien membre"))
-    return user_label(user)  # type: ignore[arg-type]
+    return member_label(user)  # type: ignore[arg-type]

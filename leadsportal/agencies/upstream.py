@@ -1,0 +1,163 @@
+"""The one way to reach an agency's leads upstream: its client, searches, leads by id, their cache.
+
+Every module that needs the agency's leads calls these functions with the agency; none of them
+builds a client or handles credentials. The upstream's contract (paths, JSON, limits) stays in
+`leadsportal.leads_api`: this module only knows the dashboard's lead model (`Lead`, `LeadPage`,
+`SearchCriteria`), which is the seam a second upstream plugs into.
+
+Leads by id (the follow-up filters, the "same contact" page, the exports of those filters) are
+fetched through one bounded fan-out: at most `MAX_CONCURRENT_FETCHES` requests in flight (the
+API allows 10 concurrent requests per client), one deadline for all of them
+(`settings.LEADS_API_PAGE_DEADLINE`), the first failure ending the wait. Each fetched lead stays
+in Django's cache for `LEAD_CACHE_SECONDS`, keyed by agency and lead id, so that paging back and
+forth, or acting on a lead right after opening it, costs no new call.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+from collections.abc import Iterable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Final
+
+from django.conf import settings
+from django.core.cache import cache
+
+from leadsportal.leads_api import (
+    Lead,
+    LeadFamily,
+    LeadPage,
+    LeadsApiClient,
+    LeadsApiError,
+    LeadsApiNotFound,
+    LeadsApiUnavailable,
+    PageRequest,
+    SearchCriteria,
+    get_client,
+)
+
+if TYPE_CHECKING:
+    from leadsportal.agencies.models import Agency
+
+MAX_CONCURRENT_FETCHES: Final = 4
+LEAD_CACHE_SECONDS: Final = 60
+# Cached for an unknown (or another agency's) id, so that a forged id costs one call a minute.
+_GONE: Final = "gone"
+
+
+def _client(agency: Agency) -> LeadsApiClient:
+    # Raises LeadsApiCredentialsUnreadable (an API error) when the secret cannot be decrypted.
+    return get_client(agency.api_credentials())
+
+
+def agency_connection_check(*, agency: Agency) -> None:
+    """Ask for a fresh token: proves the URL, the credentials and the scope (the admin's test)."""
+    _client(agency).check_connection()
+
+
+def leads_search(
+    *, agency: Agency, family: LeadFamily, criteria: SearchCriteria, page: PageRequest
+) -> LeadPage:
+    """One page of the agency's leads of a family, newest first."""
+    return _client(agency).search(family, criteria, page)
+
+
+def listing_leads(*, agency: Agency, classified_id: int, page: PageRequest) -> LeadPage:
+    """One page of the leads of one of the agency's listings, newest first."""
+    return _client(agency).classified_leads(classified_id, page)
+
+
+def _cache_key(agency: Agency, lead_id: str) -> str:
+    # The client id is part of the key: new credentials for the agency start a fresh cache.
+    client = hashlib.sha256(agency.client_id.encode()).hexdigest()[:12]
+    return f"upstream:lead:{agency.pk}:{client}:{lead_id}"
+
+
+def leads_get_by_ids(
+    *, agency: Agency, lead_ids: Iterable[str], deadline_seconds: float | None = None
+) -> dict[str, Lead | None]:
+    """Each lead by id, in the order given (None: unknown to the API for this agency, e.g.
+    expired, erased upstream or forged).
+
+    Raises LeadsApiError when the API cannot answer, or LeadsApiUnavailable when the deadline
+    passes first; the leads fetched before stay cached.
+    """
+    ids = list(dict.fromkeys(lead_ids))
+    if not ids:
+        return {}
+    keys = {lead_id: _cache_key(agency, lead_id) for lead_id in ids}
+    cached = cache.get_many(list(keys.values()))
+    found: dict[str, Lead | None] = {}
+    missing: list[str] = []
+    for lead_id in ids:
+        value = cached.get(keys[lead_id])
+        if isinstance(value, Lead):
+            found[lead_id] = value
+        elif value == _GONE:
+            found[lead_id] = None
+        else:
+            missing.append(lead_id)
+    if missing:
+        client = _client(agency)
+        deadline = (
+            deadline_seconds if deadline_seconds is not None else settings.LEADS_API_PAGE_DEADLINE
+        )
+        fetched, error = _fetch_concurrently(client, missing, deadline)
+        cache.set_many(
+            {keys[i]: lead if lead is not None else _GONE for i, lead in fetched.items()},
+            timeout=LEAD_CACHE_SECONDS,
+        )
+        if error is not None:
+            raise error
+        found.update(fetched)
+    return {lead_id: found[lead_id] for lead_id in ids}
+
+
+def _fetch_one(client: LeadsApiClient, lead_id: str) -> Lead | None:
+    try:
+        return client.get_lead(lead_id)
+    except LeadsApiNotFound:
+        return None
+
+
+def _fetch_concurrently(
+    client: LeadsApiClient, lead_ids: list[str], deadline: float
+) -> tuple[dict[str, Lead | None], LeadsApiError | None]:
+    """The leads fetched, and the first error (or the deadline) that ended the fan-out."""
+    if len(lead_ids) == 1:
+        try:
+            return {lead_ids[0]: _fetch_one(client, lead_ids[0])}, None
+        except LeadsApiError as exc:
+            return {}, exc
+    pool = ThreadPoolExecutor(
+        max_workers=min(MAX_CONCURRENT_FETCHES, len(lead_ids)), thread_name_prefix="lead-by-id"
+    )
+    try:
+        # Each task runs in a copy of the caller's context: its calls count in the request log.
+        futures: dict[Future[Lead | None], str] = {
+            pool.submit(contextvars.copy_context().run, _fetch_one, client, lead_id): lead_id
+            for lead_id in lead_ids
+        }
+        done, not_done = wait(futures, timeout=deadline, return_when=FIRST_EXCEPTION)
+    finally:
+        # Queued fetches are dropped; one already on the wire ends with the client's timeouts.
+        pool.shutdown(wait=False, cancel_futures=True)
+    fetched: dict[str, Lead | None] = {}
+    error: LeadsApiError | None = None
+    for future in done:
+        exc = future.exception()
+        if exc is None:
+            fetched[futures[future]] = future.result()
+        elif isinstance(exc, LeadsApiError):
+            error = error or exc
+        else:
+            raise exc
+    if error is None and not_done:
+        error = LeadsApiUnavailable(f"lead by id: {len(not_done)} not fetched within {deadline} s")
+    return fetched, error
+
+
+def lead_get(*, agency: Agency, lead_id: str) -> Lead | None:
+    """One lead of the agency (cached), or None when the API does not know it for this agency."""
+    return leads_get_by_ids(agency=agency, lead_ids=[lead_id])[lead_id]

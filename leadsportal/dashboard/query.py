@@ -1,0 +1,228 @@
+"""The state of a lead list, in one object: what the filters ask, as criteria, URLs and audit.
+
+A `LeadQuery` is built from a valid `LeadListForm` (`form.query(tab)`) and is all that the list
+view, its pagination, the export menu, the live banner, "tout marquer comme lu" and the export
+history read: adding a filter is a change to the form and to this module only.
+
+The query string speaks one language (English keys): `start`, `end` (ISO dates, the end day
+included), `classified`, `portal`, `status`, `assignee` (`moi` or a member's id), `per_page`,
+`page`; the live banner adds `tab`, `since` and `seen`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from leadsportal.dashboard import labels
+from leadsportal.dashboard.dates import start_of_day
+from leadsportal.dashboard.families import TABS_BY_FAMILY, Tab
+from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.records import LocalFilter
+from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria
+
+DEFAULT_PAGE_SIZE: Final = 20
+# The assignee filter's value for the person looking at the list.
+MINE: Final = "moi"
+
+
+def _with_query(url: str, params: Mapping[str, Any]) -> str:
+    query = urlencode(params)
+    return f"{url}?{query}" if query else url
+
+
+@dataclass(frozen=True)
+class LeadQuery:
+    """A family list's filters and page. Dates are days in Paris, the end day included."""
+
+    tab: Tab
+    start: date
+    end: date
+    classified_id: int | None = None
+    portal: str = ""
+    status: str = ""
+    # As the query string says it ("", MINE or a member's id), and whom it designates.
+    assignee: str = ""
+    assignee_id: int | None = None
+    assignee_name: str = ""
+    page: int = 1
+    per_page: int = DEFAULT_PAGE_SIZE
+    # The person named no dates: the list's own links name none either (see `filters`).
+    default_dates: bool = False
+
+    # --- What is asked of the API and of our database --------------------------------------
+
+    @property
+    def criteria(self) -> SearchCriteria:
+        return SearchCriteria(
+            start=start_of_day(self.start),
+            # The form's end day is included; the API's EndDate is exclusive.
+            end=start_of_day(self.end + timedelta(days=1)),
+            classified_ids=(self.classified_id,) if self.classified_id else (),
+            portals=(self.portal,) if self.portal else (),
+        )
+
+    @property
+    def local(self) -> LocalFilter:
+        """The follow-up filters: leads selected in our database, then fetched by id."""
+        return LocalFilter(status=self.status, assignee_id=self.assignee_id)
+
+    @property
+    def page_request(self) -> PageRequest:
+        return PageRequest(index=self.page, size=self.per_page)
+
+    # --- Query strings and URLs ------------------------------------------------------------
+
+    def filters(self, *, explicit_dates: bool = False) -> dict[str, str]:
+        """The filters as query parameters. The list's own links leave the default window
+        out ("the last 7 days" stays a rolling window); an export names the dates, so that
+        the file holds the list shown even if the window moves before the click."""
+        params: dict[str, str] = {}
+        if explicit_dates or not self.default_dates:
+            params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.classified_id:
+            params["classified"] = str(self.classified_id)
+        if self.portal:
+            params["portal"] = self.portal
+        if self.status:
+            params["status"] = self.status
+        if self.assignee:
+            params["assignee"] = self.assignee
+        return params
+
+    def to_query(self, *, page: int | None = None) -> dict[str, str]:
+        """The filters with the page size and page (page 1 is left out)."""
+        params = self.filters()
+        if self.per_page != DEFAULT_PAGE_SIZE:
+            params["per_page"] = str(self.per_page)
+        page = self.page if page is None else page
+        if page > 1:
+            params["page"] = str(page)
+        return params
+
+    def page_url(self, page: int) -> str:
+        return _with_query(self.tab.url, self.to_query(page=page))
+
+    @property
+    def url(self) -> str:
+        """This list, at its first page: where a banner or a redirect sends a person back."""
+        return self.page_url(1)
+
+    def export_url(self, export_format: str) -> str:
+        """Every page of this list, in a file (the page and its size do not apply)."""
+        if self.tab.slug:
+            base = reverse("exports:family_leads", args=[self.tab.slug])
+        else:
+            base = reverse("exports:leads")
+        return _with_query(base, {**self.filters(explicit_dates=True), "format": export_format})
+
+    def poll_url(self, *, since: datetime, seen: int) -> str:
+        """The live banner's question: leads of this list created since `since`, of which
+        `seen` (created in that very second) are already shown."""
+        # The page size comes along for the banner's link back to the refreshed list.
+        params = {
+            **self.to_query(page=1),
+            "tab": self.tab.slug,
+            "since": str(int(since.timestamp())),
+        }
+        if seen:
+            params["seen"] = str(seen)
+        return _with_query(reverse("dashboard:new_leads"), params)
+
+    @property
+    def mark_all_read_url(self) -> str:
+        return _with_query(
+            reverse("dashboard:mark_all_read"), {**self.to_query(page=1), "tab": self.tab.slug}
+        )
+
+    # --- The export history ----------------------------------------------------------------
+
+    def audit(self) -> dict[str, Any]:
+        """What the export record keeps of the filters (JSON): never a lead's data."""
+        audit: dict[str, Any] = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "classified": self.classified_id,
+            "portal": self.portal or None,
+        }
+        if self.status:
+            audit["status"] = self.status
+        if self.assignee_id is not None:
+            # The name as it was: "Mes leads" would read wrong to the colleague who looks.
+            audit["assignee"] = self.assignee_id
+            audit["assignee_name"] = self.assignee_name
+        return audit
+
+    def description(self) -> str:
+        return audit_description(self.tab.family.value, self.audit())
+
+
+def audit_description(family: str, audit: Mapping[str, Any]) -> str:
+    """ "Vendeurs · du 21/11/2026 au 27/11/2026 · SeLoger · Contacté · Alice Martin"."""
+    try:
+        parts = [str(TABS_BY_FAMILY[LeadFamily(family)].label)]
+    except ValueError:
+        parts = [family]
+    try:
+        start = date.fromisoformat(str(audit.get("start")))
+        end = date.fromisoformat(str(audit.get("end")))
+    except ValueError:
+        pass
+    else:
+        parts.append(
+            _("du %(start)s au %(end)s")
+            % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
+        )
+    if audit.get("classified"):
+        parts.append(_("annonce n° %(id)s") % {"id": audit["classified"]})
+    if audit.get("portal"):
+        parts.append(labels.portal_label(str(audit["portal"])))
+    status = audit.get("status")
+    if status in FollowupStatus.values:
+        parts.append(_("suivi : %(status)s") % {"status": FollowupStatus(status).label})
+    if audit.get("assignee") is not None:
+        parts.append(_("responsable : %(name)s") % {"name": audit.get("assignee_name") or "?"})
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """The per-listing list: one listing's leads, a page of them."""
+
+    classified_id: int
+    page: int = 1
+    per_page: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def page_request(self) -> PageRequest:
+        return PageRequest(index=self.page, size=self.per_page)
+
+    def to_query(self, *, page: int | None = None) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if self.per_page != DEFAULT_PAGE_SIZE:
+            params["per_page"] = str(self.per_page)
+        page = self.page if page is None else page
+        if page > 1:
+            params["page"] = str(page)
+        return params
+
+    @property
+    def list_path(self) -> str:
+        return reverse("dashboard:classified_leads", args=[self.classified_id])
+
+    def page_url(self, page: int) -> str:
+        return _with_query(self.list_path, self.to_query(page=page))
+
+    @property
+    def url(self) -> str:
+        return self.page_url(1)
+
+    def export_url(self, export_format: str) -> str:
+        base = reverse("exports:classified_leads", args=[self.classified_id])
+        return _with_query(base, {"format": export_format})

@@ -1,0 +1,55 @@
+"""The daily purge: everything stored about leads past their expiration date (GDPR)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from leadsportal.followup.models import (
+    ContactFingerprint,
+    FollowupEvent,
+    LeadFollowup,
+    LeadNote,
+    LeadRead,
+)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    followups: int
+    notes: int
+    events: int
+    reads: int
+    fingerprints: int
+
+
+def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+    """Delete everything stored about leads past their expiration date (GDPR)."""
+    now = now or timezone.now()
+    followups = LeadFollowup.objects.filter(expires_at__lte=now)
+    notes = LeadNote.objects.filter(followup__expires_at__lte=now)
+    events = FollowupEvent.objects.filter(followup__expires_at__lte=now)
+    reads = LeadRead.objects.filter(expires_at__lte=now)
+    fingerprints = ContactFingerprint.objects.filter(expires_at__lte=now)
+    if dry_run:
+        return PurgeResult(
+            followups=followups.count(),
+            notes=notes.count(),
+            events=events.count(),
+            reads=reads.count(),
+            fingerprints=fingerprints.count(),
+        )
+    with transaction.atomic():
+        _, by_model = followups.delete()
+        _, read_counts = reads.delete()
+        _, fingerprint_counts = fingerprints.delete()
+    return PurgeResult(
+        followups=by_model.get(LeadFollowup._meta.label, 0),
+        notes=by_model.get(LeadNote._meta.label, 0),
+        events=by_model.get(FollowupEvent._meta.label, 0),
+        reads=read_counts.get(LeadRead._meta.label, 0),
+        fingerprints=fingerprint_counts.get(ContactFingerprint._meta.label, 0),
+    )
