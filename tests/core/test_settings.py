@@ -2,6 +2,11 @@
 
 Each case starts a fresh Python process with a controlled environment (nothing inherited from
 the test run), as gunicorn or manage.py would, and reads the settings through Django.
+
+Cases that render a page (a 404 renders templates/404.html, whose {% static %} tags need
+whitenoise's manifest) first build the static files as the image does, with `collectstatic`
+under the production settings, into a temporary STATIC_ROOT of this module (`static_root`):
+they pass on a fresh clone, where nothing has run bin/build-static.
 """
 
 from __future__ import annotations
@@ -50,7 +55,15 @@ print(json.dumps({
 """
 
 
-def start(env: dict[str, str], code: str = READ_SETTINGS) -> subprocess.CompletedProcess[str]:
+def start(
+    env: dict[str, str], code: str = READ_SETTINGS, *, static_root: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new process with `env` only; `static_root` replaces STATIC_ROOT (the
+    settings load first, so a refused environment is still refused)."""
+    if static_root is not None:
+        code = (
+            f"from django.conf import settings\nsettings.STATIC_ROOT = {str(static_root)!r}\n"
+        ) + code
     clean_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -194,8 +207,35 @@ print(response.status_code)
 """
 
 
-def test_it_keeps_the_sandbox_off_in_production() -> None:
-    result = start(production(LEADS_SANDBOX_LEADS_PER_CLIENT="5"), code=PROBE_SANDBOX)
+COLLECT_STATIC = """
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+call_command("collectstatic", interactive=False, verbosity=0)
+print(settings.STATIC_ROOT)
+"""
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Static files built once for the module, as bin/build-static builds them: collectstatic
+    with the production settings (whitenoise's compressed manifest storage)."""
+    root = tmp_path_factory.mktemp("staticfiles")
+
+    result = start(PRODUCTION_ENV, code=COLLECT_STATIC, static_root=root)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(root)
+    manifest = json.loads((root / "staticfiles.json").read_text(encoding="utf-8"))
+    assert "css/app.css" in manifest["paths"], "the 404 page's stylesheet was not collected"
+    return root
+
+
+def test_it_keeps_the_sandbox_off_in_production(static_root: Path) -> None:
+    result = start(
+        production(LEADS_SANDBOX_LEADS_PER_CLIENT="5"), code=PROBE_SANDBOX, static_root=static_root
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "404"
@@ -233,12 +273,16 @@ print(stats.status_code, knobs.status_code)
 """
 
 
-def test_the_sandbox_controls_stay_off_in_production_unless_asked_for() -> None:
+def test_the_sandbox_controls_stay_off_in_production_unless_asked_for(static_root: Path) -> None:
     env = production_with_sandbox()
-    off = start(env, code=PROBE_SANDBOX_CONTROL)
+    off = start(env, code=PROBE_SANDBOX_CONTROL, static_root=static_root)
     assert off.returncode == 0, off.stderr
     assert off.stdout.strip() == "404 404"
 
-    on = start({**env, "LEADS_SANDBOX_CONTROL_ENABLED": "1"}, code=PROBE_SANDBOX_CONTROL)
+    on = start(
+        {**env, "LEADS_SANDBOX_CONTROL_ENABLED": "1"},
+        code=PROBE_SANDBOX_CONTROL,
+        static_root=static_root,
+    )
     assert on.returncode == 0, on.stderr
     assert on.stdout.strip() == "200 200"

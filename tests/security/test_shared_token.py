@@ -19,7 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,23 +127,44 @@ def redis_settings(location: str) -> dict[str, Any]:
 
 @contextmanager
 def redis_server() -> Iterator[str]:
+    """A redis-server of this test on a free loopback port, once it says it listens.
+
+    No polling: redis-server logs "Ready to accept connections" once its socket listens, and a
+    thread that reads its log (the whole log, so that the pipe never fills) signals that line.
+    """
     port = free_port()
     command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(
-        [*command, "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [*command, "--save", "", "--appendonly", "no", "--loglevel", "notice"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    log: list[str] = []
+    ready = threading.Event()
+    said_ready = False
+
+    def read_log() -> None:
+        nonlocal said_ready
+        assert server.stdout is not None
+        for line in server.stdout:
+            log.append(line)
+            if "Ready to accept connections" in line:
+                said_ready = True
+                ready.set()
+        ready.set()  # the log ended: redis-server stopped
+
+    reader = threading.Thread(target=read_log, name="redis-server-log", daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 10
-        while not redis_answers(port):
-            assert server.poll() is None, "redis-server stopped"
-            assert time.monotonic() < deadline, "redis-server does not answer"
-            time.sleep(0.02)
+        assert ready.wait(timeout=10), "redis-server does not answer:\n" + "".join(log)
+        assert said_ready, "redis-server stopped:\n" + "".join(log)
+        assert redis_answers(port), "redis-server says it is ready but does not answer PING"
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         server.terminate()
         server.wait(timeout=10)
+        reader.join(timeout=5)
 
 
 def sqlite_cache_settings(directory: Path) -> dict[str, Any]:
