@@ -541,6 +541,11 @@ def own_ms(logged: list[dict[str, Any]], *, htmx: bool) -> float:
     return round(statistics.median(values), 2) if values else 0.0
 
 
+def own_cpu_ms(logged: list[dict[str, Any]], *, htmx: bool) -> float:
+    values = [e["cpu_ms"] for e in logged if e["htmx"] is htmx and "cpu_ms" in e]
+    return round(statistics.median(values), 2) if values else 0.0
+
+
 def measure_cell(
     bench: Bench, raw: RawCaller, latency: int, tab: str, per_page: int
 ) -> dict[str, Any]:
@@ -613,6 +618,9 @@ def measure_cell(
         # Server side, from the request log: the view's own time (total minus upstream).
         "server_own_ms_page": own_ms(logged, htmx=False),
         "server_own_ms_partial": own_ms(logged, htmx=True),
+        # The request thread's CPU time, from the request log (median per kind).
+        "server_cpu_ms_page": own_cpu_ms(logged, htmx=False),
+        "server_cpu_ms_partial": own_cpu_ms(logged, htmx=True),
         "rate_limited": after["rate_limited"] - before["rate_limited"],
         # CPU time, unlike wall time, hardly moves when other work shares the machine.
         "dashboard_cpu_ms_per_view": round(dashboard_cpu_s * 1000 / dashboard_views, 2),
@@ -637,7 +645,9 @@ def measure_matrix(bench: Bench, raw: RawCaller) -> list[dict[str, Any]]:
                     f"latency {latency:>3} ms {tab:>6} x{per_page:<3}: raw "
                     f"{cell['raw']['median']:.1f} ms, page {cell['page']['median']:.1f} ms "
                     f"({cell['ratio_page']:.2f}x), partial {cell['partial']['median']:.1f} ms, "
-                    f"upstream/view {cell['upstream_calls_per_view']}"
+                    f"upstream/view {cell['upstream_calls_per_view']}, CPU page "
+                    f"{cell['server_cpu_ms_page']:.1f} ms, partial "
+                    f"{cell['server_cpu_ms_partial']:.1f} ms"
                 )
                 cells.append(cell)
     bench.control(latency_ms=0)
@@ -809,14 +819,15 @@ def markdown_tables(results: dict[str, Any]) -> str:
     )
     lines += [
         "",
-        "| server side, request log: the view's own time (total − upstream), median ms "
-        "| latency | page | partial |",
-        "|---|---|---|---|",
+        "| server side, request log, median ms | latency | own time (total − upstream): "
+        "page | partial | request thread CPU: page | partial |",
+        "|---|---|---|---|---|---|",
     ]
     for c in results["cells"]:
         lines.append(
             f"| {c['tab']} x{c['per_page']} | {c['latency_ms']} ms | {c['server_own_ms_page']:.1f} "
-            f"| {c['server_own_ms_partial']:.1f} |"
+            f"| {c['server_own_ms_partial']:.1f} | {c.get('server_cpu_ms_page', 0):.1f} "
+            f"| {c.get('server_cpu_ms_partial', 0):.1f} |"
         )
     timings = results.get("inprocess", {}).get("in_process_ms", {})
     if timings:

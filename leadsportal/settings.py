@@ -152,6 +152,8 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Inputs and selects written in Python, identical to Django's templates (lib/form_renderer.py).
+FORM_RENDERER = "leadsportal.lib.form_renderer.FastWidgetRenderer"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -32,6 +32,16 @@ class LiveServer:
         return f"{self.url}/sandbox"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (tokens, leads, the fingerprint index's memory):
+    what one test cached must not answer for another's rolled-back database."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[LiveServer]:
     """The whole Django app (so /sandbox/ too) on a threaded HTTP/1.1 server, 127.0.0.1:<free port>.

@@ -6,6 +6,7 @@ first); nothing here sorts or slices, because sorting the visible page alone wou
 
 from __future__ import annotations
 
+import html
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -14,6 +15,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
@@ -21,10 +23,39 @@ from leadsportal.dashboard.badges import followup_badges, followup_cell
 from leadsportal.dashboard.formatting import bounds, erased_marker, paris_datetime, price, surface
 from leadsportal.dashboard.marks import PageMarks
 from leadsportal.dashboard.pages import BACK_PARAMETER
-from leadsportal.leads_api import Lead, LeadFamily
+from leadsportal.leads_api import PORTALS, Lead, LeadFamily
+
+
+def esc(value: object) -> str:
+    """HTML-escape a value once (the stdlib's escape, which Django's wraps in a lazy check)."""
+    return html.escape(str(value))
+
+
+class Texts:
+    """The translated words a table writes on every row, looked up once per table: lazy
+    translations cost a catalogue lookup each time they are read."""
+
+    def __init__(self) -> None:
+        self.no_name = esc(gettext("(sans nom)"))
+        self.erased = str(erased_marker())
+        self.erased_short = str(erased_marker(short=True))
+        self.portals = {code: esc(label) for code, label in PORTALS.items()}
+        self.lead_types = {code: esc(label) for code, label in labels.LEAD_TYPES.items()}
+        self.intentions = {code: esc(label) for code, label in labels.INTENTIONS.items()}
+        self.timeframes = {code: esc(label) for code, label in labels.SALE_TIMEFRAMES.items()}
+        self.estimation = esc(gettext("Estimation"))
+        self.search = esc(gettext("Recherche"))
+
+
+def _label(mapping: dict[str, str], code: str | None) -> str:
+    if code is None:
+        return ""
+    return mapping.get(code) or esc(code)
 
 
 class LeadTable(tables.Table):
+    """Each `render_<column>(record)` returns the cell's HTML, every value escaped once."""
+
     date = tables.Column(verbose_name=_("Date"), empty_values=())
     contact = tables.Column(verbose_name=_("Contact"), empty_values=())
     phone = tables.Column(verbose_name=_("Téléphone"), empty_values=())
@@ -53,6 +84,19 @@ class LeadTable(tables.Table):
         super().__init__(data, **kwargs)
         self.leads: list[Lead] = list(data)
 
+    @cached_property
+    def texts(self) -> Texts:
+        return Texts()
+
+    def header_html(self) -> SafeString:
+        """The header cells, written once (django-tables2's bound columns rebuild their
+        attributes at each lookup)."""
+        cells = [
+            f'<th scope="col" {column.attrs["th"].as_html()}>{conditional_escape(column.header)}</th>'
+            for column in self.columns
+        ]
+        return mark_safe("".join(cells))  # noqa: S308 - headers are escaped above
+
     def body_html(self) -> SafeString:
         """The rows of the page, each cell from its column's render_<name>(record).
 
@@ -70,9 +114,9 @@ class LeadTable(tables.Table):
         rows = []
         for lead in self.leads:
             unread = ' class="is-unread"' if lead.lead_id in self.marks.unread else ""
-            tds = "".join(f"{td}{conditional_escape(render(lead))}</td>" for render, td in cells)
-            rows.append(f'<tr{unread} data-lead-id="{conditional_escape(lead.lead_id)}">{tds}</tr>')
-        return mark_safe("\n".join(rows))  # noqa: S308 - every value is escaped above
+            tds = "".join(f"{td}{render(lead)}</td>" for render, td in cells)
+            rows.append(f'<tr{unread} data-lead-id="{esc(lead.lead_id)}">{tds}</tr>')
+        return mark_safe("\n".join(rows))  # noqa: S308 - every render_<name> escapes its values
 
     @cached_property
     def _detail_url_parts(self) -> tuple[str, str]:
@@ -88,32 +132,36 @@ class LeadTable(tables.Table):
     def render_date(self, record: Lead) -> str:
         return paris_datetime(record.meta.creation_date)
 
-    def render_contact(self, record: Lead) -> SafeString:
+    def render_contact(self, record: Lead) -> str:
         contact = record.contact
-        name = erased_marker() if contact.is_erased else (contact.full_name or _("(sans nom)"))
-        link = format_html('<a href="{}" class="lead-link">{}</a>', self.detail_url(record), name)
-        return format_html("{}{}", link, followup_badges(record, self.marks.of(record.lead_id)))
+        if contact.is_erased:
+            name = self.texts.erased
+        else:
+            name = esc(contact.full_name) if contact.full_name else self.texts.no_name
+        link = f'<a href="{esc(self.detail_url(record))}" class="lead-link">{name}</a>'
+        return f"{link}{followup_badges(record, self.marks.of(record.lead_id))}"
 
-    def render_followup(self, record: Lead) -> SafeString | str:
-        return followup_cell(self.marks.of(record.lead_id))
+    def render_followup(self, record: Lead) -> str:
+        return str(conditional_escape(followup_cell(self.marks.of(record.lead_id))))
 
-    def render_phone(self, record: Lead) -> SafeString | str:
+    def render_phone(self, record: Lead) -> str:
         if record.contact.is_erased:
-            return erased_marker(short=True)
+            return self.texts.erased_short
         if not record.contact.phone_numbers:
             return "—"
         number = record.contact.phone_numbers[0].number
-        return format_html('<a href="tel:{}" class="nowrap">{}</a>', tel_href(number), number)
+        return f'<a href="tel:{esc(tel_href(number))}" class="nowrap">{esc(number)}</a>'
 
-    def render_email(self, record: Lead) -> SafeString | str:
+    def render_email(self, record: Lead) -> str:
         if record.contact.is_erased:
-            return erased_marker(short=True)
+            return self.texts.erased_short
         if not record.contact.email:
             return "—"
-        return format_html('<a href="mailto:{0}">{0}</a>', record.contact.email)
+        email = esc(record.contact.email)
+        return f'<a href="mailto:{email}">{email}</a>'
 
     def render_portal(self, record: Lead) -> str:
-        return labels.portal_label(record.meta.portal)
+        return _label(self.texts.portals, record.meta.portal)
 
 
 def tel_href(number: str) -> str:
@@ -137,22 +185,22 @@ class ClassifiedLeadTable(LeadTable):
     price = tables.Column(verbose_name=_("Prix"), empty_values=(), attrs={"td": {"class": "num"}})
     city = tables.Column(verbose_name=_("Ville"), empty_values=())
 
-    def render_listing(self, record: Lead) -> SafeString | str:
-        return listing_link(record)
+    def render_listing(self, record: Lead) -> str:
+        return str(listing_link(record))
 
     def render_price(self, record: Lead) -> str:
-        return price(record.classified.price if record.classified else None)
+        return esc(price(record.classified.price if record.classified else None))
 
     def render_city(self, record: Lead) -> str:
         classified = record.classified
-        return (classified.city or "—") if classified else "—"
+        return esc(classified.city or "—") if classified else "—"
 
 
 class AgencyLeadTable(LeadTable):
     intention = tables.Column(verbose_name=_("Demande"), empty_values=())
 
     def render_intention(self, record: Lead) -> str:
-        return labels.label(labels.INTENTIONS, record.meta.intention) or "—"
+        return _label(self.texts.intentions, record.meta.intention) or "—"
 
 
 class SellerLeadTable(LeadTable):
@@ -166,21 +214,21 @@ class SellerLeadTable(LeadTable):
         estimation = record.estimation
         if estimation is None:
             return "—"
-        return bounds(
-            price(estimation.estimated_price_min, empty=""),
-            price(estimation.estimated_price_max, empty=""),
+        return esc(
+            bounds(
+                price(estimation.estimated_price_min, empty=""),
+                price(estimation.estimated_price_max, empty=""),
+            )
         )
 
     def render_timeframe(self, record: Lead) -> str:
         estimation = record.estimation
-        return (
-            labels.label(labels.SALE_TIMEFRAMES, estimation.sale_timeframe if estimation else None)
-            or "—"
-        )
+        timeframe = estimation.sale_timeframe if estimation else None
+        return _label(self.texts.timeframes, timeframe) or "—"
 
     def render_city(self, record: Lead) -> str:
         estimation = record.estimation
-        return (estimation.city or "—") if estimation else "—"
+        return esc(estimation.city or "—") if estimation else "—"
 
 
 class PropertySearchLeadTable(LeadTable):
@@ -195,7 +243,7 @@ class PropertySearchLeadTable(LeadTable):
         search = record.property_search
         if search is None:
             return "—"
-        return bounds(price(search.budget_min, empty=""), price(search.budget_max, empty=""))
+        return esc(bounds(price(search.budget_min, empty=""), price(search.budget_max, empty="")))
 
     def render_rooms(self, record: Lead) -> str:
         search = record.property_search
@@ -203,14 +251,17 @@ class PropertySearchLeadTable(LeadTable):
             return "—"
         low = "" if search.rooms_min is None else str(search.rooms_min)
         high = "" if search.rooms_max is None else str(search.rooms_max)
-        return bounds(low, high)
+        return esc(bounds(low, high))
 
     def render_area(self, record: Lead) -> str:
         search = record.property_search
         if search is None:
             return "—"
-        return bounds(
-            surface(search.living_area_min, empty=""), surface(search.living_area_max, empty="")
+        return esc(
+            bounds(
+                surface(search.living_area_min, empty=""),
+                surface(search.living_area_max, empty=""),
+            )
         )
 
     def render_city(self, record: Lead) -> str:
@@ -218,7 +269,7 @@ class PropertySearchLeadTable(LeadTable):
         if search is None:
             return "—"
         places = [search.city or "", ", ".join(search.postal_codes)]
-        return " · ".join(place for place in places if place) or "—"
+        return esc(" · ".join(place for place in places if place) or "—")
 
 
 class AllLeadTable(LeadTable):
@@ -237,21 +288,22 @@ class AllLeadTable(LeadTable):
             "followup",
         )
 
-    def render_lead_type(self, record: Lead) -> SafeString:
-        return format_html(
-            '<span class="badge badge--info badge-type badge-type--{}">{}</span>',
-            record.lead_type.value.lower(),
-            labels.LEAD_TYPES[record.lead_type],
+    def render_lead_type(self, record: Lead) -> str:
+        kind = record.lead_type
+        return (
+            f'<span class="badge badge--info badge-type badge-type--{esc(kind.value.lower())}">'
+            f"{self.texts.lead_types[kind]}</span>"
         )
 
-    def render_subject(self, record: Lead) -> SafeString | str:
+    def render_subject(self, record: Lead) -> str:
         if record.classified is not None:
-            return listing_link(record)
+            return str(listing_link(record))
         if record.estimation is not None:
-            return record.estimation.city or _("Estimation")
+            return esc(record.estimation.city) if record.estimation.city else self.texts.estimation
         if record.property_search is not None:
-            return record.property_search.city or _("Recherche")
-        return labels.label(labels.INTENTIONS, record.meta.intention) or "—"
+            city = record.property_search.city
+            return esc(city) if city else self.texts.search
+        return _label(self.texts.intentions, record.meta.intention) or "—"
 
 
 TABLES: dict[LeadFamily, type[LeadTable]] = {

@@ -11,15 +11,16 @@ when a lead is seen erased its earlier fingerprints are deleted, so it never fee
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,6 +38,9 @@ from leadsportal.leads_api import (
 )
 
 MAX_OTHER_LEADS = 100
+INDEXED_CACHE_SECONDS = 300
+# Remembered for an erased or expired lead whose fingerprints are gone.
+FORGOTTEN = "forgotten"
 _PHONE_NOISE = re.compile(r"[\s.\-/()\u00a0]")
 _MIN_PHONE_DIGITS = 6
 
@@ -66,7 +70,7 @@ def normalise_email(email: str | None) -> str | None:
     return cleaned if "@" in cleaned else None
 
 
-@cache
+@functools.cache
 def _key(secret: str) -> bytes:
     return hashlib.sha256(b"leadsportal.followup.contact-fingerprint:" + secret.encode()).digest()
 
@@ -114,13 +118,21 @@ class FingerprintPlan:
         return frozenset().union(*self.wanted.values())
 
 
+def _to_forget(lead: Lead, now: datetime) -> bool:
+    # An expired lead must be erased everywhere: it is treated like an erased contact.
+    return lead.contact.is_erased or lead_expires_at(lead) <= now
+
+
+def indexed_key(agency: Agency, lead_id: str) -> str:
+    return f"fingerprints:indexed:{agency.pk}:{lead_id}"
+
+
 def fingerprints_plan(leads: Sequence[Lead], *, now: datetime) -> FingerprintPlan:
     """The digests each lead contributes, and the leads to forget (pure)."""
     wanted: dict[str, frozenset[str]] = {}
     erased: set[str] = set()
     for lead in leads:
-        # An expired lead must be erased everywhere: it is treated like an erased contact.
-        if lead.contact.is_erased or lead_expires_at(lead) <= now:
+        if _to_forget(lead, now):
             erased.add(lead.lead_id)
         else:
             wanted[lead.lead_id] = frozenset(lead_fingerprints(lead))
@@ -184,12 +196,33 @@ def contact_fingerprints_sync(
     """Index these leads' contacts and tell which ones match an earlier lead of the agency.
 
     At most three queries whatever the number of leads: one read, one insert of the missing
-    fingerprints, one delete of the fingerprints of contacts erased since they were indexed.
+    fingerprints, one delete of the fingerprints of contacts erased since they were indexed;
+    none for a page whose leads were all indexed moments ago. Those are remembered in the
+    cache for INDEXED_CACHE_SECONDS with their answer (whether an earlier lead shares their
+    contact): a list seen again skips hashing and the index. An earlier lead indexed meanwhile
+    (by `index_contacts`) shows in their badge once the entry expires.
     """
-    plan = fingerprints_plan(leads, now=now or timezone.now())
+    now = now or timezone.now()
+    keys = {lead.lead_id: indexed_key(agency, lead.lead_id) for lead in leads}
+    remembered = cache.get_many(list(keys.values())) if keys else {}
+    already: dict[str, bool] = {}
+    for lead in leads:
+        state = remembered.get(keys[lead.lead_id])
+        forget = _to_forget(lead, now)
+        # Skipped: a lead indexed moments ago (its answer remembered), or one already
+        # forgotten. A lead erased since it was indexed goes through, to be forgotten.
+        if (state == FORGOTTEN and forget) or (isinstance(state, bool) and not forget):
+            already[lead.lead_id] = state is True
+    known_before = frozenset(lead_id for lead_id, known in already.items() if known)
+    plan = fingerprints_plan([lead for lead in leads if lead.lead_id not in already], now=now)
     digests = plan.digests
     if not digests and not plan.erased:
-        return SyncResult(known=frozenset(), inserted=0, deleted=0)
+        # Nothing to look up; leads without a phone or e-mail are remembered too.
+        if plan.wanted:
+            cache.set_many(
+                {keys[lead_id]: False for lead_id in plan.wanted}, timeout=INDEXED_CACHE_SECONDS
+            )
+        return SyncResult(known=known_before, inserted=0, deleted=0)
     indexed = [
         IndexedFingerprint(lead_id=lead_id, digest=digest, lead_created_at=created)
         for lead_id, digest, created in ContactFingerprint.objects.filter(agency=agency)
@@ -221,7 +254,16 @@ def contact_fingerprints_sync(
             ],
             ignore_conflicts=True,
         )
-    return SyncResult(known=changes.known, inserted=len(changes.new_rows), deleted=deleted)
+    cache.set_many(
+        {
+            **{keys[lead_id]: lead_id in changes.known for lead_id in plan.wanted},
+            **{keys[lead_id]: FORGOTTEN for lead_id in plan.erased},
+        },
+        timeout=INDEXED_CACHE_SECONDS,
+    )
+    return SyncResult(
+        known=known_before | changes.known, inserted=len(changes.new_rows), deleted=deleted
+    )
 
 
 @dataclass(frozen=True)
@@ -259,6 +301,7 @@ def contact_fingerprints_forget(*, agency: Agency, lead_ids: Iterable[str]) -> i
     ids = list(lead_ids)
     if not ids:
         return 0
+    cache.delete_many([indexed_key(agency, lead_id) for lead_id in ids])
     deleted, _ = ContactFingerprint.objects.filter(agency=agency, lead_id__in=ids).delete()
     return deleted
 

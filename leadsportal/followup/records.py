@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 NOTE_MAX_LENGTH = 2000
+RESPONSE_TIMES_CACHE_SECONDS = 300
 
 
 class FollowupError(ValueError):
@@ -134,6 +136,11 @@ def followup_status_set(
         if row.first_status_change_at is None:
             row.first_status_change_at = now
             row.response_seconds = _response_seconds(row.lead_created_at, now)
+            # Now, and again after the commit: a median read in between would store the old
+            # figure again.
+            agency_id = row.agency_id
+            _response_times_changed(agency_id)
+            transaction.on_commit(lambda: _response_times_changed(agency_id))
         row.save(
             update_fields=["status", "first_status_change_at", "response_seconds", "updated_at"]
         )
@@ -210,15 +217,50 @@ def followup_history(*, followup: LeadFollowup | None) -> FollowupHistory:
     )
 
 
+def _response_times_changed(agency_id: int) -> None:
+    key = _response_times_generation_key(agency_id)
+    # add() then incr(): atomic on Redis, so that two first responses never share a generation.
+    cache.add(key, 0, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between the two calls
+        cache.set(key, 1, timeout=None)
+
+
 @dataclass(frozen=True)
 class ResponseTimeSummary:
     median_seconds: float | None
     count: int
 
 
+def _response_times_generation_key(agency_id: int) -> str:
+    return f"records:response-times:generation:{agency_id}"
+
+
 def response_time_median(*, agency: Agency, start: datetime, end: datetime) -> ResponseTimeSummary:
     """Median time from creation to first status change of the agency's leads created in
-    [start, end): one query (the response times of the period, a few thousand integers at most)."""
+    [start, end): one query (the response times of the period, a few thousand integers at most),
+    then remembered until a first response of the agency changes it (`followup_status_set`
+    moves the agency's generation) or RESPONSE_TIMES_CACHE_SECONDS pass (the daily purge)."""
+    generation_key = _response_times_generation_key(agency.pk)
+    key = f"records:response-times:{agency.pk}:{int(start.timestamp())}:{int(end.timestamp())}"
+    cached = cache.get_many([generation_key, key])
+    generation = cached.get(generation_key, 0)
+    remembered = cached.get(key)
+    if remembered is not None and remembered[0] == generation:
+        return ResponseTimeSummary(median_seconds=remembered[1], count=remembered[2])
+    summary = _response_time_median_query(agency=agency, start=start, end=end)
+    cache.set(
+        key,
+        (generation, summary.median_seconds, summary.count),
+        timeout=RESPONSE_TIMES_CACHE_SECONDS,
+    )
+    return summary
+
+
+def _response_time_median_query(
+    *, agency: Agency, start: datetime, end: datetime
+) -> ResponseTimeSummary:
     values = list(
         LeadFollowup.objects.filter(
             agency=agency,

@@ -183,3 +183,23 @@ def test_index_contacts_refuses_nonsense(db):
         call_command("index_contacts", "--days", "0")
     with pytest.raises(CommandError):
         call_command("index_contacts", "--agency", "Nulle part")
+
+
+def test_a_page_seen_again_is_answered_without_the_index(paris, django_assert_num_queries):
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    leads = [
+        lead("earlier", t0, email="bea@example.org"),
+        lead("later", t0 + timedelta(hours=1), phones=["06 33 33 33 33"], email="bea@example.org"),
+        lead("no-contact", t0 + timedelta(hours=2)),
+        lead("gone", t0 + timedelta(hours=3), erased=True),
+    ]
+    first = contact_fingerprints_sync(agency=paris, leads=leads)
+    assert first.known == {"later"}
+    # The answers are remembered for a while: no hashing, no query, the same badges.
+    with django_assert_num_queries(0):
+        again = contact_fingerprints_sync(agency=paris, leads=leads)
+    assert again.known == {"later"} and again.inserted == again.deleted == 0
+    # A remembered lead whose contact was erased since is forgotten all the same.
+    erased_now = [lead("later", t0 + timedelta(hours=1), erased=True)]
+    assert contact_fingerprints_sync(agency=paris, leads=erased_now).deleted == 2
+    assert not ContactFingerprint.objects.filter(lead_id="later").exists()

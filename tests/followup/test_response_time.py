@@ -124,3 +124,15 @@ def test_the_median_costs_one_query(paris, agent, django_assert_num_queries):
     with django_assert_num_queries(1):
         summary = response_time_median(agency=paris, start=start, end=end)
     assert (summary.median_seconds, summary.count) == (180.0, 5)
+
+
+def test_a_first_response_moves_the_median_shown_at_once(agent, manager, paris):
+    leads = recent_leads(paris, days=7)
+    respond(paris, leads[0], manager.user, after=timedelta(minutes=10))
+    assert "10 min (sur 1 lead suivi)" in median_text(agent.client.get("/leads/").content.decode())
+    # Seen again without a change: the same figure (remembered, not recomputed).
+    assert "10 min (sur 1 lead suivi)" in median_text(agent.client.get("/leads/").content.decode())
+    respond(paris, leads[1], manager.user, after=timedelta(minutes=30))
+    assert "20 min (sur 2 leads suivis)" in median_text(
+        agent.client.get("/leads/").content.decode()
+    )
