@@ -74,8 +74,9 @@ BUCKETS: dict[str, Callable[[Frame], bool]] = {
     "↳ of which accessor lookups (a failed one formats repr(record))": lambda f: (
         f.function == "resolve" and _in(f, "django_tables2/utils.py")
     ),
-    "follow-up marks and extras (leadsportal/followup)": lambda f: (
-        _in(f, "leadsportal/followup/") and f.function in {"lead_page_marks", "lead_list_extras"}
+    "follow-up marks and extras (dashboard/marks.py)": lambda f: (
+        _in(f, "leadsportal/dashboard/marks.py")
+        and f.function in {"lead_page_marks", "lead_list_extras"}
     ),
     "database queries (all)": lambda f: (
         f.function == "execute" and _in(f, "django/db/backends/utils.py")

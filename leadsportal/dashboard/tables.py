@@ -100,10 +100,8 @@ class LeadTable(tables.Table):
     def body_html(self) -> SafeString:
         """The rows of the page, each cell from its column's render_<name>(record).
 
-        django-tables2 defines the columns and renders the header; the body is rendered here in
-        one pass because its per-cell machinery (accessor lookups that fail on computed columns
-        and format the whole record, signature inspection of every render method) cost about
-        0.9 ms per row, 80% of a 100-row page (docs/BENCHMARKS.md).
+        django-tables2 defines the columns and renders the header; the body is written here in
+        one pass, without its per-cell machinery (why, measured: docs/BENCHMARKS.md).
         """
         cells = []
         for column in self.columns:

@@ -110,13 +110,34 @@ def test_page_one_is_fetched_once_even_when_asked_twice():
     assert upstream.calls == [1]
 
 
+class GateLimiter:
+    """Lets `free` requests start, then holds the others until the test opens the gate."""
+
+    def __init__(self, free: int) -> None:
+        self.free = free
+        self.gate = threading.Event()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            if self.free > 0:
+                self.free -= 1
+                return
+        self.gate.wait(timeout=10)
+
+
 def test_pages_waiting_for_the_limiter_are_not_fetched_once_the_export_ends():
     upstream = Upstream(count=5_000, fail_on=2)
-    slow = RateLimiter(20)  # 50 ms apart: the tasks behind page 2 are still waiting
-    fetcher = PageFetcher(upstream, limiter=slow, workers=3)
+    limiter = GateLimiter(free=2)  # pages 1 and 2 start; the tasks behind page 2 wait
+    fetcher = PageFetcher(upstream, limiter=limiter, workers=3)  # type: ignore[arg-type]
     with pytest.raises(LeadsApiUnavailable):
         for _page in fetcher.pages():
             pass
-    calls_at_the_end = len(upstream.calls)
-    time.sleep(0.3)  # let the waiting tasks reach their turn (not a timing assertion)
-    assert len(upstream.calls) == calls_at_the_end
+    assert upstream.calls == [1, 2]
+    # Now the waiting tasks reach their turn; once every export thread is done, none of them
+    # has called the upstream.
+    limiter.gate.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("lead-export"):
+            thread.join(timeout=10)
+    assert upstream.calls == [1, 2]
