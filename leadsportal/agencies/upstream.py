@@ -146,13 +146,13 @@ def _fetch_concurrently(
     fetched: dict[str, Lead | None] = {}
     error: LeadsApiError | None = None
     for future in done:
-        exc = future.exception()
-        if exc is None:
+        failure = future.exception()
+        if failure is None:
             fetched[futures[future]] = future.result()
-        elif isinstance(exc, LeadsApiError):
-            error = error or exc
+        elif isinstance(failure, LeadsApiError):
+            error = error or failure
         else:
-            raise exc
+            raise failure
     if error is None and not_done:
         error = LeadsApiUnavailable(f"lead by id: {len(not_done)} not fetched within {deadline} s")
     return fetched, error

@@ -37,6 +37,15 @@ def _with_query(url: str, params: Mapping[str, Any]) -> str:
     return f"{url}?{query}" if query else url
 
 
+def _with_paging(params: dict[str, str], *, per_page: int, page: int) -> dict[str, str]:
+    # The defaults (20 a page, page 1) are left out: shorter links, one URL per list.
+    if per_page != DEFAULT_PAGE_SIZE:
+        params["per_page"] = str(per_page)
+    if page > 1:
+        params["page"] = str(page)
+    return params
+
+
 @dataclass(frozen=True)
 class LeadQuery:
     """A family list's filters and page. Dates are days in Paris, the end day included."""
@@ -98,13 +107,7 @@ class LeadQuery:
 
     def to_query(self, *, page: int | None = None) -> dict[str, str]:
         """The filters with the page size and page (page 1 is left out)."""
-        params = self.filters()
-        if self.per_page != DEFAULT_PAGE_SIZE:
-            params["per_page"] = str(self.per_page)
-        page = self.page if page is None else page
-        if page > 1:
-            params["page"] = str(page)
-        return params
+        return _with_paging(self.filters(), per_page=self.per_page, page=page or self.page)
 
     def page_url(self, page: int) -> str:
         return _with_query(self.tab.url, self.to_query(page=page))
@@ -204,13 +207,7 @@ class ListingQuery:
         return PageRequest(index=self.page, size=self.per_page)
 
     def to_query(self, *, page: int | None = None) -> dict[str, str]:
-        params: dict[str, str] = {}
-        if self.per_page != DEFAULT_PAGE_SIZE:
-            params["per_page"] = str(self.per_page)
-        page = self.page if page is None else page
-        if page > 1:
-            params["page"] = str(page)
-        return params
+        return _with_paging({}, per_page=self.per_page, page=page or self.page)
 
     @property
     def list_path(self) -> str:

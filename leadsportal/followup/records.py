@@ -261,8 +261,9 @@ def response_time_median(*, agency: Agency, start: datetime, end: datetime) -> R
 def _response_time_median_query(
     *, agency: Agency, start: datetime, end: datetime
 ) -> ResponseTimeSummary:
-    values = list(
-        LeadFollowup.objects.filter(
+    values = [
+        seconds
+        for seconds in LeadFollowup.objects.filter(
             agency=agency,
             lead_created_at__gte=start,
             lead_created_at__lt=end,
@@ -270,7 +271,8 @@ def _response_time_median_query(
         )
         .order_by("response_seconds")
         .values_list("response_seconds", flat=True)
-    )
+        if seconds is not None
+    ]
     if not values:
         return ResponseTimeSummary(median_seconds=None, count=0)
     return ResponseTimeSummary(median_seconds=float(statistics.median(values)), count=len(values))
