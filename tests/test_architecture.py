@@ -10,6 +10,7 @@ under TYPE_CHECKING counts as much as one at the top of a module.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,64 @@ def test_only_the_upstream_module_builds_api_clients() -> None:
 def test_the_checker_catches_a_back_arrow(where: str, source: str) -> None:
     """The oracle is not empty: each of these imports would fail the suite."""
     assert back_arrows(PACKAGE / where, source)
+
+
+# --- Templates follow the same arrows -------------------------------------------------------
+
+TEMPLATES = PACKAGE.parent / "templates"
+# Template tag libraries of the project, by the part that owns them.
+TAG_LIBRARIES = {"leads": "dashboard", "followup": "dashboard", "lists": "dashboard"}
+TAG_LIBRARIES |= {"exports": "exports", "agencies": "agencies"}
+INCLUDE = re.compile(r"{%\s*(?:include|extends)\s+[\"']([^\"']+)[\"']")
+LOAD = re.compile(r"{%\s*load\s+([^%]+?)\s*%}")
+
+
+def template_part(name: str) -> str | None:
+    """The app a template belongs to (its folder), or None for the project's own layouts."""
+    folder = name.split("/", 1)[0] if "/" in name else ""
+    return folder if folder in ALLOWED else None
+
+
+def template_back_arrows(name: str, source: str) -> list[str]:
+    own = template_part(name)
+    if own is None:
+        return []
+    allowed = {own, *ALLOWED[own]}
+    arrows = []
+    for included in INCLUDE.findall(source):
+        target = template_part(included)
+        if target is not None and target not in allowed:
+            arrows.append(f"{name} includes {included}")
+    for libraries in LOAD.findall(source):
+        for library in libraries.split():
+            target = TAG_LIBRARIES.get(library)
+            if target is not None and target not in allowed:
+                arrows.append(f"{name} loads {library} (of {target})")
+    return arrows
+
+
+TEMPLATE_FILES = sorted(TEMPLATES.rglob("*.html"))
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda path: str(path.relative_to(TEMPLATES)))
+def test_templates_point_one_way(path: Path) -> None:
+    name = str(path.relative_to(TEMPLATES))
+    arrows = template_back_arrows(name, path.read_text())
+    assert not arrows, "\n".join(arrows)
+
+
+def test_every_tag_library_has_an_owner() -> None:
+    libraries = {path.stem for path in PACKAGE.glob("*/templatetags/*.py")} - {"__init__"}
+    assert libraries == set(TAG_LIBRARIES)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% include "exports/_menu.html" %}',
+        "{% load i18n exports %}",
+        "{% extends 'exports/x.html' %}",
+    ],
+)
+def test_the_checker_catches_a_template_back_arrow(source: str) -> None:
+    assert template_back_arrows("dashboard/lead_list.html", source)

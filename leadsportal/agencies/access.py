@@ -46,7 +46,7 @@ def user_memberships(request: HttpRequest) -> list[Membership]:
     else:
         memberships = list(
             Membership.objects.filter(user=user)
-            .select_related("agency")
+            .select_related("agency", "user")
             .order_by("agency__name", "agency_id")
         )
     setattr(request, _MEMBERSHIPS_ATTR, memberships)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies import crypto
 from leadsportal.leads_api import ApiCredentials, LeadsApiCredentialsUnreadable, credentials_for
+
+logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -73,6 +76,8 @@ class Agency(models.Model):
         try:
             secret = _decrypt_cached(self.pk, self.client_secret_encrypted)
         except crypto.SecretDecryptionError as exc:
+            # Only an administrator can fix it: an error, whichever page met it.
+            logger.error("agency secret cannot be decrypted", extra={"agency_id": self.pk})
             raise LeadsApiCredentialsUnreadable(f"agency {self.pk}: {exc}") from exc
         return credentials_for(self.client_id, secret, self.effective_base_url())
 

@@ -6,17 +6,22 @@ builds a client or handles credentials. The upstream's contract (paths, JSON, li
 `SearchCriteria`), which is the seam a second upstream plugs into.
 
 Leads by id (the follow-up filters, the "same contact" page, the exports of those filters) are
-fetched through one bounded fan-out: at most `MAX_CONCURRENT_FETCHES` requests in flight (the
-API allows 10 concurrent requests per client), one deadline for all of them
-(`settings.LEADS_API_PAGE_DEADLINE`), the first failure ending the wait. Each fetched lead stays
-in Django's cache for `LEAD_CACHE_SECONDS`, keyed by agency and lead id, so that paging back and
-forth, or acting on a lead right after opening it, costs no new call.
+fetched through one bounded fan-out: at most `FETCHES_PER_CALL` requests in flight for one call
+and `FETCHES_PER_AGENCY` for one agency across the process, whatever the number of pages and
+exports asking at once (the API allows 10 concurrent requests per client); one deadline for all
+of a page's fetches (`settings.LEADS_API_PAGE_DEADLINE`; exports wait for each of their pages),
+the first failure ending the wait. Each fetched lead stays in Django's cache for
+`LEAD_CACHE_SECONDS`, keyed by agency and lead id, as soon as it arrives (a fetch that finishes
+after another failed is kept too), so that paging back and forth, or acting on a lead right
+after opening it, costs no new call.
 """
 
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import math
+import threading
 from collections.abc import Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Final
@@ -40,7 +45,8 @@ from leadsportal.leads_api import (
 if TYPE_CHECKING:
     from leadsportal.agencies.models import Agency
 
-MAX_CONCURRENT_FETCHES: Final = 4
+FETCHES_PER_CALL: Final = 4
+FETCHES_PER_AGENCY: Final = 8
 LEAD_CACHE_SECONDS: Final = 60
 # Cached for an unknown (or another agency's) id, so that a forged id costs one call a minute.
 _GONE: Final = "gone"
@@ -80,8 +86,10 @@ def leads_get_by_ids(
     """Each lead by id, in the order given (None: unknown to the API for this agency, e.g.
     expired, erased upstream or forged).
 
-    Raises LeadsApiError when the API cannot answer, or LeadsApiUnavailable when the deadline
-    passes first; the leads fetched before stay cached.
+    `deadline_seconds`: how long to wait for all of them (default: the page deadline;
+    `math.inf`: as long as the client's own timeouts allow). Raises LeadsApiError when the API
+    cannot answer, or LeadsApiUnavailable when the deadline passes first; the leads fetched
+    meanwhile stay cached.
     """
     ids = list(dict.fromkeys(lead_ids))
     if not ids:
@@ -99,49 +107,75 @@ def leads_get_by_ids(
         else:
             missing.append(lead_id)
     if missing:
-        client = _client(agency)
+        fetcher = _Fetcher(_client(agency), agency)
         deadline = (
             deadline_seconds if deadline_seconds is not None else settings.LEADS_API_PAGE_DEADLINE
         )
-        fetched, error = _fetch_concurrently(client, missing, deadline)
-        cache.set_many(
-            {keys[i]: lead if lead is not None else _GONE for i, lead in fetched.items()},
-            timeout=LEAD_CACHE_SECONDS,
-        )
+        fetched, error = _fetch_concurrently(fetcher, missing, deadline)
         if error is not None:
             raise error
         found.update(fetched)
     return {lead_id: found[lead_id] for lead_id in ids}
 
 
-def _fetch_one(client: LeadsApiClient, lead_id: str) -> Lead | None:
-    try:
-        return client.get_lead(lead_id)
-    except LeadsApiNotFound:
-        return None
+_agency_slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_agency_slots_lock = threading.Lock()
+
+
+def _slots_for(agency: Agency) -> threading.BoundedSemaphore:
+    key = (agency.effective_base_url(), agency.client_id)
+    with _agency_slots_lock:
+        slots = _agency_slots.get(key)
+        if slots is None:
+            slots = _agency_slots[key] = threading.BoundedSemaphore(FETCHES_PER_AGENCY)
+        return slots
+
+
+class _Fetcher:
+    """Fetches one lead under the agency's process-wide limit and caches it at once."""
+
+    def __init__(self, client: LeadsApiClient, agency: Agency) -> None:
+        self.client = client
+        self.agency = agency
+        self.slots = _slots_for(agency)
+
+    def __call__(self, lead_id: str) -> Lead | None:
+        with self.slots:
+            try:
+                lead: Lead | None = self.client.get_lead(lead_id)
+            except LeadsApiNotFound:
+                lead = None
+        cache.set(
+            _cache_key(self.agency, lead_id),
+            lead if lead is not None else _GONE,
+            timeout=LEAD_CACHE_SECONDS,
+        )
+        return lead
 
 
 def _fetch_concurrently(
-    client: LeadsApiClient, lead_ids: list[str], deadline: float
+    fetch: _Fetcher, lead_ids: list[str], deadline: float
 ) -> tuple[dict[str, Lead | None], LeadsApiError | None]:
     """The leads fetched, and the first error (or the deadline) that ended the fan-out."""
     if len(lead_ids) == 1:
         try:
-            return {lead_ids[0]: _fetch_one(client, lead_ids[0])}, None
+            return {lead_ids[0]: fetch(lead_ids[0])}, None
         except LeadsApiError as exc:
             return {}, exc
     pool = ThreadPoolExecutor(
-        max_workers=min(MAX_CONCURRENT_FETCHES, len(lead_ids)), thread_name_prefix="lead-by-id"
+        max_workers=min(FETCHES_PER_CALL, len(lead_ids)), thread_name_prefix="lead-by-id"
     )
     try:
         # Each task runs in a copy of the caller's context: its calls count in the request log.
         futures: dict[Future[Lead | None], str] = {
-            pool.submit(contextvars.copy_context().run, _fetch_one, client, lead_id): lead_id
+            pool.submit(contextvars.copy_context().run, fetch, lead_id): lead_id
             for lead_id in lead_ids
         }
-        done, not_done = wait(futures, timeout=deadline, return_when=FIRST_EXCEPTION)
+        timeout = None if math.isinf(deadline) else deadline
+        done, not_done = wait(futures, timeout=timeout, return_when=FIRST_EXCEPTION)
     finally:
-        # Queued fetches are dropped; one already on the wire ends with the client's timeouts.
+        # Queued fetches are dropped; one already on the wire ends with the client's timeouts
+        # (and still caches its lead).
         pool.shutdown(wait=False, cancel_futures=True)
     fetched: dict[str, Lead | None] = {}
     error: LeadsApiError | None = None

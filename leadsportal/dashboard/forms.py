@@ -162,10 +162,8 @@ class LeadListForm(ListingPageForm):
                     },
                 )
                 return cleaned
-        if start is None and end is None:
-            end = today_in_paris()
-            start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
-        elif start is None:
+        # (Neither date given: __init__ filled in the default window.)
+        if start is None:
             assert end is not None
             start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
         elif end is None:

@@ -189,8 +189,8 @@ def audit_description(family: str, audit: Mapping[str, Any]) -> str:
     status = audit.get("status")
     if status in FollowupStatus.values:
         parts.append(_("suivi : %(status)s") % {"status": FollowupStatus(status).label})
-    if audit.get("assignee") is not None:
-        parts.append(_("responsable : %(name)s") % {"name": audit.get("assignee_name") or "?"})
+    if audit.get("assignee_name"):
+        parts.append(_("responsable : %(name)s") % {"name": audit["assignee_name"]})
     return " · ".join(parts)
 
 
@@ -215,10 +215,6 @@ class ListingQuery:
 
     def page_url(self, page: int) -> str:
         return _with_query(self.list_path, self.to_query(page=page))
-
-    @property
-    def url(self) -> str:
-        return self.page_url(1)
 
     def export_url(self, export_format: str) -> str:
         base = reverse("exports:classified_leads", args=[self.classified_id])

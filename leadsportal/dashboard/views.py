@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -68,6 +75,20 @@ def _list_fetcher(request: AgencyRequest, query: LeadQuery) -> Callable[[PageReq
     )
 
 
+# Query keys of links made before the query string spoke English (bookmarks, e-mails).
+LEGACY_KEYS = {"statut": "status", "responsable": "assignee", "retour": "back"}
+
+
+def _legacy_redirect(request: HttpRequest) -> HttpResponse | None:
+    """The same page with today's keys (301), for a link that still uses the old ones."""
+    if not any(key in request.GET for key in LEGACY_KEYS):
+        return None
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        query.setlist(LEGACY_KEYS.get(key, key), values)
+    return HttpResponsePermanentRedirect(f"{request.path}?{query.urlencode()}")
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("dashboard:leads"))
@@ -80,6 +101,8 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     tab = TABS_BY_SLUG.get(family_slug)
     if tab is None:
         raise Http404("unknown lead family")
+    if (redirect := _legacy_redirect(request)) is not None:
+        return redirect
     form = LeadListForm(request.GET, membership=request.membership)
     result = ListResult(status=400)
     query: LeadQuery | None = None
@@ -157,6 +180,8 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
 @agency_required
 def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
     lead_id = checked_lead_id(lead_id)
+    if (redirect := _legacy_redirect(request)) is not None:
+        return redirect
     banner = None
     lead: Lead | None = None
     status = 200

@@ -19,6 +19,7 @@ the Count grows (the extra pages are fetched too), so no lead is left out.
 from __future__ import annotations
 
 import contextvars
+import math
 import threading
 import time
 from collections import deque
@@ -166,7 +167,9 @@ def local_pages_fetcher(*, agency: Agency, lead_ids: list[str]) -> FetchPage:
 
     def fetch(page: PageRequest) -> LeadPage:
         chunk = lead_ids[(page.index - 1) * page.size : page.index * page.size]
-        fetched = leads_get_by_ids(agency=agency, lead_ids=chunk)
+        # No page deadline: an export waits for each of its pages (the client's timeouts bound
+        # every call) and ends as incomplete only when the upstream fails.
+        fetched = leads_get_by_ids(agency=agency, lead_ids=chunk, deadline_seconds=math.inf)
         leads = tuple(lead for lead_id in chunk if (lead := fetched.get(lead_id)) is not None)
         return LeadPage(leads=leads, count=len(lead_ids), page=page)
 

@@ -6,11 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class ExportFormat(models.TextChoices):
-    XLSX = "xlsx", _("Excel (.xlsx)")
-    CSV_EXCEL = "csv-excel", _("CSV (Excel FR)")
-    CSV = "csv", _("CSV (standard)")
+from leadsportal.dashboard.export_formats import ExportFormat
 
 
 class ExportStatus(models.TextChoices):

@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.permissions import can_export, can_see_history
 from leadsportal.agencies.upstream import leads_search, listing_leads
 from leadsportal.dashboard.families import TABS_BY_SLUG
 from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, LeadListForm
 from leadsportal.exports.columns import Texts, columns_for
 from leadsportal.exports.fetching import FetchPage, PageFetcher, limiter_for, local_pages_fetcher
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
-from leadsportal.exports.permissions import can_export, can_see_history
 from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
 from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
 from leadsportal.followup.records import followups_matching

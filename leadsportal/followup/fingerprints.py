@@ -123,8 +123,27 @@ def _to_forget(lead: Lead, now: datetime) -> bool:
     return lead.contact.is_erased or lead_expires_at(lead) <= now
 
 
-def indexed_key(agency: Agency, lead_id: str) -> str:
-    return f"fingerprints:indexed:{agency.pk}:{lead_id}"
+def _generation_key(agency: Agency) -> str:
+    return f"fingerprints:generation:{agency.pk}"
+
+
+def indexed_key(agency: Agency, lead_id: str, generation: int) -> str:
+    return f"fingerprints:indexed:{agency.pk}:{generation}:{lead_id}"
+
+
+def _generation(agency: Agency) -> int:
+    return int(cache.get(_generation_key(agency), 0))
+
+
+def remembered_answers_forget(*, agency: Agency) -> None:
+    """Fingerprints were deleted: every remembered answer of the agency may be wrong now (a
+    lead known through the forgotten one is known no more)."""
+    key = _generation_key(agency)
+    cache.add(key, 0, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between the two calls
+        cache.set(key, 1, timeout=None)
 
 
 def fingerprints_plan(leads: Sequence[Lead], *, now: datetime) -> FingerprintPlan:
@@ -191,7 +210,7 @@ class SyncResult:
 
 
 def contact_fingerprints_sync(
-    *, agency: Agency, leads: Sequence[Lead], now: datetime | None = None
+    *, agency: Agency, leads: Sequence[Lead], now: datetime | None = None, remember: bool = True
 ) -> SyncResult:
     """Index these leads' contacts and tell which ones match an earlier lead of the agency.
 
@@ -199,12 +218,15 @@ def contact_fingerprints_sync(
     fingerprints, one delete of the fingerprints of contacts erased since they were indexed;
     none for a page whose leads were all indexed moments ago. Those are remembered in the
     cache for INDEXED_CACHE_SECONDS with their answer (whether an earlier lead shares their
-    contact): a list seen again skips hashing and the index. An earlier lead indexed meanwhile
-    (by `index_contacts`) shows in their badge once the entry expires.
+    contact): a list seen again skips hashing and the index. Deleting fingerprints (an erased
+    contact) forgets every answer of the agency; an earlier lead indexed meanwhile (by
+    `index_contacts`) shows in a badge once the entry expires. `remember=False` (the indexing
+    command, thousands of leads) leaves the cache alone.
     """
     now = now or timezone.now()
-    keys = {lead.lead_id: indexed_key(agency, lead.lead_id) for lead in leads}
-    remembered = cache.get_many(list(keys.values())) if keys else {}
+    generation = _generation(agency) if remember else 0
+    keys = {lead.lead_id: indexed_key(agency, lead.lead_id, generation) for lead in leads}
+    remembered = cache.get_many(list(keys.values())) if keys and remember else {}
     already: dict[str, bool] = {}
     for lead in leads:
         state = remembered.get(keys[lead.lead_id])
@@ -218,7 +240,7 @@ def contact_fingerprints_sync(
     digests = plan.digests
     if not digests and not plan.erased:
         # Nothing to look up; leads without a phone or e-mail are remembered too.
-        if plan.wanted:
+        if plan.wanted and remember:
             cache.set_many(
                 {keys[lead_id]: False for lead_id in plan.wanted}, timeout=INDEXED_CACHE_SECONDS
             )
@@ -240,6 +262,10 @@ def contact_fingerprints_sync(
         deleted, _ = ContactFingerprint.objects.filter(
             agency=agency, lead_id__in=changes.stale
         ).delete()
+        if remember:
+            remembered_answers_forget(agency=agency)
+            generation = _generation(agency)
+            keys = {lead_id: indexed_key(agency, lead_id, generation) for lead_id in keys}
     if changes.new_rows:
         ContactFingerprint.objects.bulk_create(
             [
@@ -254,13 +280,14 @@ def contact_fingerprints_sync(
             ],
             ignore_conflicts=True,
         )
-    cache.set_many(
-        {
-            **{keys[lead_id]: lead_id in changes.known for lead_id in plan.wanted},
-            **{keys[lead_id]: FORGOTTEN for lead_id in plan.erased},
-        },
-        timeout=INDEXED_CACHE_SECONDS,
-    )
+    if remember:
+        cache.set_many(
+            {
+                **{keys[lead_id]: lead_id in changes.known for lead_id in plan.wanted},
+                **{keys[lead_id]: FORGOTTEN for lead_id in plan.erased},
+            },
+            timeout=INDEXED_CACHE_SECONDS,
+        )
     return SyncResult(
         known=known_before | changes.known, inserted=len(changes.new_rows), deleted=deleted
     )
@@ -301,8 +328,9 @@ def contact_fingerprints_forget(*, agency: Agency, lead_ids: Iterable[str]) -> i
     ids = list(lead_ids)
     if not ids:
         return 0
-    cache.delete_many([indexed_key(agency, lead_id) for lead_id in ids])
     deleted, _ = ContactFingerprint.objects.filter(agency=agency, lead_id__in=ids).delete()
+    if deleted:
+        remembered_answers_forget(agency=agency)
     return deleted
 
 
@@ -334,7 +362,7 @@ def contacts_index_period(*, agency: Agency, start: datetime, end: datetime) -> 
                 page=PageRequest(index=index, size=PAGE_SIZE_MAX),
             )
             calls += 1
-            result = contact_fingerprints_sync(agency=agency, leads=page.leads)
+            result = contact_fingerprints_sync(agency=agency, leads=page.leads, remember=False)
             leads += len(page.leads)
             inserted += result.inserted
             deleted += result.deleted

@@ -17,6 +17,7 @@ from django.forms.renderers import DjangoTemplates
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData
 
 INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{name}.html"
@@ -27,7 +28,9 @@ OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
 
 def _stringformat(value: Any) -> str:
-    # `{{ value|stringformat:'s' }}`: formatted as a plain string, so always escaped.
+    # `{{ value|stringformat:'s' }}`: the filter keeps a safe string safe, escapes the rest.
+    if isinstance(value, SafeData):
+        return f"{value}"
     return html.escape(f"{value}")
 
 

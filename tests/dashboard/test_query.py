@@ -105,3 +105,11 @@ def test_an_unknown_assignee_is_refused_with_a_message(membership, lyon_agent):
 
 def test_a_week_ago_is_the_default_start(membership):
     assert query_of(membership, "").start == today_in_paris() - timedelta(days=6)
+
+
+def test_links_with_the_old_french_keys_still_lead_to_the_same_list(agent):
+    response = agent.client.get("/leads/vendeurs/?statut=contacte&responsable=moi&portal=SLG-FRA")
+    assert response.status_code == 301
+    assert response["Location"] == "/leads/vendeurs/?status=contacte&assignee=moi&portal=SLG-FRA"
+    detail = agent.client.get("/lead/abc/?retour=%2Fleads%2F")
+    assert detail.status_code == 301 and detail["Location"] == "/lead/abc/?back=%2Fleads%2F"

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from leadsportal.followup.fingerprints import (
+    contact_fingerprints_forget,
     contact_fingerprints_sync,
     normalise_email,
     normalise_phone,
@@ -203,3 +204,14 @@ def test_a_page_seen_again_is_answered_without_the_index(paris, django_assert_nu
     erased_now = [lead("later", t0 + timedelta(hours=1), erased=True)]
     assert contact_fingerprints_sync(agency=paris, leads=erased_now).deleted == 2
     assert not ContactFingerprint.objects.filter(lead_id="later").exists()
+
+
+def test_a_forgotten_lead_takes_the_badge_of_the_leads_it_explained(paris):
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    earlier = lead("earlier", t0, email="carl@example.org")
+    later = lead("later", t0 + timedelta(hours=1), email="carl@example.org")
+    assert contact_fingerprints_sync(agency=paris, leads=[earlier, later]).known == {"later"}
+    # The earlier lead is found gone (the "same contact" page forgets it): the later one, even
+    # remembered a moment ago, is no longer "déjà connu".
+    contact_fingerprints_forget(agency=paris, lead_ids=["earlier"])
+    assert contact_fingerprints_sync(agency=paris, leads=[later]).known == frozenset()

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leadsportal.followup.fingerprints import indexed_key
+from leadsportal.followup.fingerprints import remembered_answers_forget
 from leadsportal.followup.models import ContactFingerprint
 from leadsportal.followup.records import (
     followup_assignee_set,
@@ -37,7 +37,7 @@ def forget_the_index_of(agency) -> None:  # type: ignore[no-untyped-def]
     """No fingerprint stored, none remembered, for the agency's recent leads; other cached
     values (the leads fetched by id) stay."""
     ContactFingerprint.objects.all().delete()
-    cache.delete_many([indexed_key(agency, lead.lead_id) for lead in recent_leads(agency)])
+    remembered_answers_forget(agency=agency)
 
 
 def measure(client, sandbox, url: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]

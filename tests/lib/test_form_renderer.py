@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
+from django.utils.safestring import mark_safe
 
 from leadsportal.agencies.models import Membership
 from leadsportal.dashboard.forms import AssigneeForm, LeadListForm, NoteForm, PollForm, StatusForm
@@ -17,6 +18,10 @@ class Tricky(forms.Form):
     """What the project's forms do not hold yet, but a widget may meet."""
 
     quoted = forms.CharField(initial='a "quoted" <value> & more', required=False)
+    safe = forms.CharField(initial=mark_safe("déjà &amp; <b>sûr</b>"), required=False)
+    safe_choice = forms.ChoiceField(
+        choices=[(mark_safe("a&amp;b"), mark_safe("<i>A</i>")), ("c", "C")], required=False
+    )
     number = forms.IntegerField(initial=1234567)
     hidden = forms.CharField(widget=forms.HiddenInput, initial="x")
     grouped = forms.ChoiceField(
