@@ -36,6 +36,7 @@ from leadsportal.leads_api import (
     PageRequest,
     SearchCriteria,
 )
+from leadsportal.lib.generations import generation_bump, generation_get
 
 MAX_OTHER_LEADS = 100
 INDEXED_CACHE_SECONDS = 300
@@ -132,18 +133,13 @@ def indexed_key(agency: Agency, lead_id: str, generation: int) -> str:
 
 
 def _generation(agency: Agency) -> int:
-    return int(cache.get(_generation_key(agency), 0))
+    return generation_get(_generation_key(agency))
 
 
 def remembered_answers_forget(*, agency: Agency) -> None:
     """Fingerprints were deleted: every remembered answer of the agency may be wrong now (a
     lead known through the forgotten one is known no more)."""
-    key = _generation_key(agency)
-    cache.add(key, 0, timeout=None)
-    try:
-        cache.incr(key)
-    except ValueError:  # evicted between the two calls
-        cache.set(key, 1, timeout=None)
+    generation_bump(_generation_key(agency))
 
 
 def fingerprints_plan(leads: Sequence[Lead], *, now: datetime) -> FingerprintPlan:

@@ -25,6 +25,7 @@ from leadsportal.agencies.upstream import lead_get
 from leadsportal.followup.expiry import lead_expires_at
 from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
 from leadsportal.leads_api import Lead, LeadFamily, SearchCriteria
+from leadsportal.lib.generations import generation_bump
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -218,13 +219,7 @@ def followup_history(*, followup: LeadFollowup | None) -> FollowupHistory:
 
 
 def _response_times_changed(agency_id: int) -> None:
-    key = _response_times_generation_key(agency_id)
-    # add() then incr(): atomic on Redis, so that two first responses never share a generation.
-    cache.add(key, 0, timeout=None)
-    try:
-        cache.incr(key)
-    except ValueError:  # evicted between the two calls
-        cache.set(key, 1, timeout=None)
+    generation_bump(_response_times_generation_key(agency_id))
 
 
 @dataclass(frozen=True)
