@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "leadsportal.dashboard",
     "leadsportal.exports",
     "leadsportal.followup",
+    "leadsportal.watch",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -129,6 +131,16 @@ try:
     }
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's web server and its worker process write the same file: WAL lets readers go
+    # on during a write, IMMEDIATE transactions queue writers instead of failing them.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # A file, not memory, so that the worker processes a test starts see the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -150,6 +162,45 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
+
+# --- Background work: the lead watcher, purges, indexing (Huey, docs/TASKS.md) ------------
+
+# How often the watcher asks the API for each agency's newest leads, and how far back each poll
+# reaches before the newest lead it has seen (an upstream may index a lead late).
+LEADS_WATCH_INTERVAL = env_int("LEADS_WATCH_INTERVAL", 10, minimum=1)
+if 60 % LEADS_WATCH_INTERVAL:
+    raise ImproperlyConfigured(
+        "LEADS_WATCH_INTERVAL must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)."
+    )
+LEADS_WATCH_OVERLAP = env_int("LEADS_WATCH_OVERLAP", 300, minimum=0)
+# The longest an agency's polling backs off after upstream faults or refused credentials.
+LEADS_WATCH_MAX_BACKOFF = env_int("LEADS_WATCH_MAX_BACKOFF", 900, minimum=10)
+# How often each web process looks for live events to push to its open pages.
+LEADS_LIVE_CHECK_SECONDS = env_float("LEADS_LIVE_CHECK_SECONDS", 0.25, minimum=0.05)
+# An open page's event stream ends after this long and the browser reconnects at once
+# (a logged-out or removed member stops receiving within that time).
+LEADS_LIVE_STREAM_SECONDS = env_int("LEADS_LIVE_STREAM_SECONDS", 300, minimum=5)
+# One queue for every worker: Redis when there is one (required for workers on more than one
+# host), else a SQLite file beside the code (one machine: the demo, development).
+_huey_common: dict[str, Any] = {"name": "leadsportal", "utc": True, "immediate": False}
+if REDIS_URL:
+    HUEY: dict[str, Any] = {**_huey_common, "huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    HUEY = {
+        **_huey_common,
+        "huey_class": "huey.SqliteHuey",
+        "filename": env_str("LEADS_TASKS_SQLITE", str(BASE_DIR / "tasks.sqlite3")),
+    }
+HUEY["consumer"] = {
+    "workers": env_int("LEADS_WORKER_THREADS", 16, minimum=1),
+    "worker_type": "thread",
+    "scheduler_interval": 1,
+    "periodic": True,
+    # An idle worker looks at the queue at least every half second (storages without
+    # blocking reads: SQLite).
+    "max_delay": 0.5,
+    "check_worker_health": True,
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Inputs and selects written in Python, identical to Django's templates (lib/form_renderer.py).
@@ -328,6 +379,10 @@ LOGGING = {
         # Django's request logger would echo request details; our own request log replaces it.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # One line per task run and per task planned would drown the log (thousands a minute
+        # with many agencies); the consumer's start-up and every failure stay.
+        "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "huey.consumer": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # At DEBUG these write the token request's headers (Basic client id:secret) and the
         # access tokens: never below WARNING, whatever LOG_LEVEL says.
         "requests_oauthlib": {"level": "WARNING"},

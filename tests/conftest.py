@@ -32,6 +32,20 @@ class LiveServer:
         return f"{self.url}/sandbox"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_in_memory() -> Iterator[None]:
+    """Tasks enqueued by the code under test (a new agency's backfill, claim fallbacks) land in
+    a queue in memory that no consumer reads: a test runs a task by calling it
+    (`task.call_local(...)`), and the tests of the worker start real consumer processes."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    real = HUEY.storage
+    HUEY.storage = MemoryStorage(HUEY.name)
+    yield
+    HUEY.storage = real
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (tokens, leads, the fingerprint index's memory):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from leadsportal.agencies.models import Agency, Membership, clear_credentials_cache
 from leadsportal.leads_api import get_client
@@ -96,3 +98,34 @@ def manager(login, paris) -> LoggedIn:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def lyon_agent(login, lyon) -> LoggedIn:  # type: ignore[no-untyped-def]
     return login("agent.lyon", (lyon, "agent"))
+
+
+def phone(number: str) -> dict[str, object]:
+    return {"number": number, "type": "MOBILE", "isVerified": False}
+
+
+@pytest.fixture
+def add_lead(sandbox) -> Callable[..., str]:  # type: ignore[no-untyped-def]
+    """Add a lead to the Paris sandbox client: `add_lead(minutes_ago=.., email=.., phones=[..])`."""
+
+    def add(
+        *,
+        lead_type: str = "CLASSIFIED",
+        client_id: str = PARIS_CLIENT[0],
+        minutes_ago: int | None = None,
+        email: str | None = "",
+        phones: list[str] | None = None,
+        **overrides: object,
+    ) -> str:
+        if minutes_ago is not None:
+            overrides["creation_date"] = timezone.now() - timedelta(minutes=minutes_ago)
+        contact: dict[str, object] = {}
+        if email != "":
+            contact["email"] = email
+        if phones is not None:
+            contact["phoneNumbers"] = [phone(number) for number in phones]
+        if contact:
+            overrides["contactRequest"] = contact
+        return str(sandbox.add_lead(client_id, lead_type=lead_type, **overrides))
+
+    return add

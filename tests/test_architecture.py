@@ -23,18 +23,24 @@ ALLOWED: dict[str, set[str]] = {
     "leads_api": {"lib"},
     "agencies": {"lib", "leads_api"},
     "followup": {"lib", "leads_api", "agencies"},
-    "dashboard": {"lib", "leads_api", "agencies", "followup"},
-    "exports": {"lib", "leads_api", "agencies", "followup", "dashboard"},
+    # The background work (watcher, assignment, live events, tasks): a domain too.
+    "watch": {"lib", "leads_api", "agencies", "followup"},
+    "dashboard": {"lib", "leads_api", "agencies", "followup", "watch"},
+    "exports": {"lib", "leads_api", "agencies", "followup", "watch", "dashboard"},
     "core": {"lib"},
     "sandbox": {"lib"},
     # The project's wiring: settings and the root URLconf see every app.
     "settings": {"lib"},
     "urls": {"core", "agencies", "dashboard", "exports", "sandbox"},
     "wsgi": set(),
+    "asgi": set(),
     "__init__": set(),
 }
 # The follow-up is a domain app: records, unread markers, fingerprints; no UI of its own.
-UI_MODULES_FORBIDDEN_IN = {"followup": ("views", "urls", "forms", "templatetags")}
+UI_MODULES_FORBIDDEN_IN = {
+    "followup": ("views", "urls", "forms", "templatetags"),
+    "watch": ("views", "urls", "forms", "templatetags"),
+}
 
 
 def part_of(path: Path) -> str:
@@ -158,6 +164,7 @@ def test_the_checker_catches_a_back_arrow(where: str, source: str) -> None:
 TEMPLATES = PACKAGE.parent / "templates"
 # Template tag libraries of the project, by the part that owns them.
 TAG_LIBRARIES = {"leads": "dashboard", "followup": "dashboard", "lists": "dashboard"}
+TAG_LIBRARIES |= {"live": "dashboard"}
 TAG_LIBRARIES |= {"exports": "exports", "agencies": "agencies"}
 INCLUDE = re.compile(r"{%\s*(?:include|extends)\s+[\"']([^\"']+)[\"']")
 LOAD = re.compile(r"{%\s*load\s+([^%]+?)\s*%}")

@@ -46,6 +46,26 @@ class Agency(models.Model):
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
+    class AssignmentRule(models.TextChoices):
+        NONE = "none", _("Personne : chacun prend les leads qu'il veut")
+        ROUND_ROBIN = "round_robin", _("À tour de rôle parmi les membres disponibles")
+        FIRST_TO_CLAIM = (
+            "first_to_claim",
+            _("Au premier qui le prend, puis à tour de rôle après un délai"),
+        )
+
+    assignment_rule = models.CharField(
+        _("attribution des nouveaux leads"),
+        max_length=20,
+        choices=AssignmentRule,
+        default=AssignmentRule.NONE,
+    )
+    claim_minutes = models.PositiveSmallIntegerField(
+        _("délai avant attribution à tour de rôle (minutes)"),
+        default=15,
+        help_text=_("Pour « au premier qui le prend » : passé ce délai, le lead est attribué."),
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("agence")
@@ -107,6 +127,10 @@ class Membership(models.Model):
     leads_read_before = models.DateTimeField(
         _("tout lu avant"), null=True, blank=True, editable=False
     )
+    # Set by the member: round-robin assignment skips members who are not available.
+    available = models.BooleanField(_("disponible pour les nouveaux leads"), default=True)
+    # When round-robin last gave this member a lead: the next one goes to the longest waiting.
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["agency__name", "user__username"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from leadsportal.agencies.members import member_label
 from leadsportal.dashboard.marks import LeadMarks
-from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.models import FollowupStatus, LeadFollowup
 from leadsportal.leads_api import Lead
 
 STATUS_BADGES = {
@@ -55,17 +58,42 @@ def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - each part is escaped by format_html
 
 
-def followup_cell(marks: LeadMarks) -> SafeString | str:
+# New leads nobody has answered show how long they have waited, this long after creation.
+WAITING_SHOWN_FOR = timedelta(hours=48)
+
+
+def waiting_clock(
+    created_at: datetime, followup: LeadFollowup | None, *, now: datetime | None = None
+) -> SafeString | str:
+    """ "En attente depuis 12 min" on a lead nobody has answered yet (its status never
+    changed), kept up to date by static/js/app.js; nothing after WAITING_SHOWN_FOR."""
+    if followup is not None and followup.first_status_change_at is not None:
+        return ""
+    waited = (now or timezone.now()) - created_at
+    if waited > WAITING_SHOWN_FOR:
+        return ""
+    return format_html(
+        '<time class="waiting nowrap" datetime="{}" data-waiting-since="{}" '
+        'data-testid="waiting">{}</time>',
+        created_at.isoformat(),
+        int(created_at.timestamp()),
+        _("en attente depuis %(duration)s") % {"duration": duration_label(waited.total_seconds())},
+    )
+
+
+def followup_cell(lead: Lead, marks: LeadMarks) -> SafeString | str:
     followup = marks.followup
+    waiting = waiting_clock(lead.meta.creation_date, followup)
     if followup is None:
-        return "—"
+        return format_html("{} {}", "—", waiting) if waiting else "—"
     badge = status_badge(followup.status)
     if followup.assignee_id is None:
-        return badge
+        return format_html("{} {}", badge, waiting) if waiting else badge
     return format_html(
-        '{} <span class="small muted nowrap" data-testid="assignee">{}</span>',
+        '{} <span class="small muted nowrap" data-testid="assignee">{}</span> {}',
         badge,
         member_label(followup.assignee),
+        waiting,
     )
 
 

@@ -28,7 +28,6 @@ from leadsportal.dashboard.forms import (
     AssigneeForm,
     LeadListForm,
     NoteForm,
-    PollForm,
     StatusForm,
 )
 from leadsportal.dashboard.marks import lead_page_marks
@@ -51,7 +50,6 @@ from leadsportal.followup.records import (
 from leadsportal.followup.unread import (
     leads_read_mark_all,
     new_leads_count_by_family,
-    new_leads_count_since,
 )
 from leadsportal.leads_api import Lead, LeadsApiError
 
@@ -222,41 +220,6 @@ def mark_all_read(request: AgencyRequest) -> HttpResponse:
                 % {"count": result.marked},
             )
     return HttpResponseRedirect(query.url, status=303)
-
-
-@require_GET
-@never_cache
-@agency_required
-def new_leads(request: AgencyRequest) -> HttpResponse:
-    """The live banner of a list: how many leads joined it since it was shown (polled)."""
-    tab = TABS_BY_SLUG.get(request.GET.get("tab", ""))
-    poll = PollForm(request.GET)
-    form = LeadListForm(request.GET, membership=request.membership)
-    if tab is None or not poll.is_valid() or not form.is_valid():
-        return HttpResponse(_("Paramètres invalides."), status=400, content_type="text/plain")
-    query = form.query(tab)
-    try:
-        count = (
-            new_leads_count_since(
-                membership=request.membership,
-                family=tab.family,
-                criteria=query.criteria,
-                since=poll.since_instant(),
-            )
-            - poll.already_shown()
-        )
-    except LeadsApiError as error:
-        # A missed beat is not worth a banner: the next poll asks again.
-        logger.info("new leads poll failed", extra={"error": type(error).__name__})
-        return HttpResponse(status=204)
-    if count <= 0:
-        # Nothing to show: no swap at all (htmx leaves a 204 alone).
-        return HttpResponse(status=204)
-    return render(
-        request,
-        "dashboard/followup/_new_leads_banner.html",
-        {"count": count, "list_url": query.url},
-    )
 
 
 @require_GET

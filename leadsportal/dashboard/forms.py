@@ -3,13 +3,12 @@ or a message), the follow-up changes of a lead, and the live banner's question."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -25,7 +24,6 @@ from leadsportal.dashboard.families import Tab
 from leadsportal.dashboard.query import DEFAULT_PAGE_SIZE, MINE, LeadQuery, ListingQuery
 from leadsportal.followup.models import FollowupStatus
 from leadsportal.followup.records import NOTE_MAX_LENGTH
-from leadsportal.followup.unread import CLOCK_MARGIN
 from leadsportal.leads_api import MAX_WINDOW_DAYS, PORTALS
 
 if TYPE_CHECKING:
@@ -259,18 +257,16 @@ class NoteForm(forms.Form):
     )
 
 
-class PollForm(forms.Form):
-    """The live banner's question: leads of this list created since `since` (Unix seconds)."""
+class AssignmentRuleForm(forms.ModelForm):
+    """The agency's rule for new leads, set by its managers."""
 
-    since = forms.IntegerField(min_value=0)
-    # How many leads created in the `since` second the list already shows (not new).
-    seen = forms.IntegerField(min_value=0, max_value=1000, required=False)
+    class Meta:
+        model = Agency
+        fields = ["assignment_rule", "claim_minutes"]
+        widgets = {"assignment_rule": forms.RadioSelect}
 
-    def already_shown(self) -> int:
-        return self.cleaned_data.get("seen") or 0
-
-    def since_instant(self) -> datetime:
-        now = timezone.now()
-        # Nonsense is bounded rather than refused: the banner never becomes an error.
-        seconds = min(self.cleaned_data["since"], int((now + CLOCK_MARGIN).timestamp()))
-        return max(datetime.fromtimestamp(seconds, UTC), now - timedelta(days=MAX_WINDOW_DAYS))
+    def clean_claim_minutes(self) -> int:
+        minutes: int = self.cleaned_data["claim_minutes"]
+        if not 1 <= minutes <= 240:
+            raise forms.ValidationError(_("Entre 1 et 240 minutes."))
+        return minutes

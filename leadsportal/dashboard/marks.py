@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -96,24 +96,29 @@ def missing_on_page(page: LeadPage | None) -> int:
     return max(0, expected - len(page.leads))
 
 
-def new_leads_poll_url(
-    *, query: LeadQuery, page: LeadPage | None, now: datetime | None = None
-) -> str | None:
-    """The live banner's URL for a list, or None when no new lead could ever join it (a period
-    that ended, or a status / assignee filter: new leads have no follow-up yet)."""
+@dataclass(frozen=True)
+class LiveBanner:
+    """What a list tells the page's script, for the banner "3 nouveaux leads · Afficher": which
+    new leads join this list (static/js/app.js compares each live event with it)."""
+
+    list_url: str
+    family: str
+    portals: str  # comma-separated codes, "" for every portal
+    classified_ids: str  # comma-separated, "" for every listing
+
+
+def live_banner(*, query: LeadQuery, now: datetime | None = None) -> LiveBanner | None:
+    """None when no new lead could ever join the list (a period that ended, or a status /
+    assignee filter: new leads have no follow-up yet)."""
     now = now or timezone.now()
     if query.local.active or query.criteria.end <= now:
         return None
-    seen = 0
-    if page is not None and page.page.index == 1 and page.leads:
-        # From the newest lead shown, that second included: another lead of the same second
-        # is new too. The leads of that second already shown are subtracted by the poll.
-        newest = int(max(lead.meta.creation_date for lead in page.leads).timestamp())
-        since = datetime.fromtimestamp(newest, UTC)
-        seen = sum(1 for lead in page.leads if int(lead.meta.creation_date.timestamp()) >= newest)
-    else:
-        since = now
-    return query.poll_url(since=since, seen=seen)
+    return LiveBanner(
+        list_url=query.url,
+        family=query.tab.family.value,
+        portals=",".join(query.criteria.portals),
+        classified_ids=",".join(str(n) for n in query.criteria.classified_ids),
+    )
 
 
 def lead_list_extras(
@@ -124,7 +129,7 @@ def lead_list_extras(
         return {"followup_enabled": True}
     extras: dict[str, Any] = {
         "followup_enabled": True,
-        "new_leads_poll_url": new_leads_poll_url(query=query, page=page),
+        "live_banner": live_banner(query=query),
         "mark_all_read_url": query.mark_all_read_url,
         "local_filter": query.local.active,
         "unavailable_leads": missing_on_page(page) if query.local.active else 0,

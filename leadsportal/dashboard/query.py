@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -124,19 +124,6 @@ class LeadQuery:
         else:
             base = reverse("exports:leads")
         return _with_query(base, {**self.filters(explicit_dates=True), "format": export_format})
-
-    def poll_url(self, *, since: datetime, seen: int) -> str:
-        """The live banner's question: leads of this list created since `since`, of which
-        `seen` (created in that very second) are already shown."""
-        # The page size comes along for the banner's link back to the refreshed list.
-        params = {
-            **self.to_query(page=1),
-            "tab": self.tab.slug,
-            "since": str(int(since.timestamp())),
-        }
-        if seen:
-            params["seen"] = str(seen)
-        return _with_query(reverse("dashboard:new_leads"), params)
 
     @property
     def mark_all_read_url(self) -> str:

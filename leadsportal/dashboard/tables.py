@@ -140,7 +140,7 @@ class LeadTable(tables.Table):
         return f"{link}{followup_badges(record, self.marks.of(record.lead_id))}"
 
     def render_followup(self, record: Lead) -> str:
-        return str(conditional_escape(followup_cell(self.marks.of(record.lead_id))))
+        return str(conditional_escape(followup_cell(record, self.marks.of(record.lead_id))))
 
     def render_phone(self, record: Lead) -> str:
         if record.contact.is_erased:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadsportal.dashboard import followup_views, views
+from leadsportal.dashboard import followup_views, live_views, settings_views, views
 
 app_name = "dashboard"
 
@@ -11,11 +11,15 @@ urlpatterns = [
     path("lead/<str:lead_id>/", views.lead_detail, name="lead_detail"),
     path("annonces/<int:classified_id>/leads/", views.classified_leads, name="classified_leads"),
     # The follow-up of leads (records in leadsportal.followup).
-    path("suivi/nouveaux/", followup_views.new_leads, name="new_leads"),
     path("suivi/compteurs/", followup_views.tab_counts, name="tab_counts"),
     path("suivi/tout-lu/", followup_views.mark_all_read, name="mark_all_read"),
     path("lead/<str:lead_id>/suivi/statut/", followup_views.status_change, name="status"),
     path("lead/<str:lead_id>/suivi/responsable/", followup_views.assignee_change, name="assignee"),
     path("lead/<str:lead_id>/suivi/notes/", followup_views.note_add, name="note"),
     path("lead/<str:lead_id>/meme-contact/", followup_views.contact_leads, name="contact_leads"),
+    # What open pages learn as it happens (leadsportal.watch).
+    path("direct/evenements/", live_views.live_events, name="live_events"),
+    path("lead/<str:lead_id>/prendre/", live_views.claim, name="claim"),
+    path("disponibilite/", live_views.availability, name="availability"),
+    path("agence/reglages/", settings_views.agency_settings, name="agency_settings"),
 ]

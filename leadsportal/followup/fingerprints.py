@@ -27,7 +27,7 @@ from django.utils import timezone
 from leadsportal.agencies.models import Agency
 from leadsportal.agencies.upstream import leads_search
 from leadsportal.followup.expiry import lead_expires_at
-from leadsportal.followup.models import ContactFingerprint
+from leadsportal.followup.models import AgencyLead, ContactFingerprint
 from leadsportal.leads_api import (
     MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
@@ -198,6 +198,35 @@ def fingerprints_changes(
     return FingerprintChanges(stale=stale, new_rows=new_rows, known=known)
 
 
+def lead_index_write(*, agency: Agency, leads: Sequence[Lead], now: datetime) -> None:
+    """Give each lead its row in the agency lead index (one insert; rows already there stay).
+
+    Only what is not personal: ids, family, portal, listing, dates. Expired leads are left out
+    (the purge would delete them at once).
+    """
+    rows = []
+    for lead in leads:
+        expires_at = lead_expires_at(lead)
+        if expires_at <= now:
+            continue
+        classified = lead.classified
+        rows.append(
+            AgencyLead(
+                agency=agency,
+                lead_id=lead.lead_id,
+                lead_type=lead.lead_type.value,
+                portal=lead.meta.portal[:20],
+                classified_id=classified.classified_id if classified else None,
+                classified_reference=(classified.reference or "")[:60] if classified else "",
+                lead_created_at=lead.meta.creation_date,
+                expires_at=expires_at,
+                first_seen_at=now,
+            )
+        )
+    if rows:
+        AgencyLead.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 @dataclass(frozen=True)
 class SyncResult:
     known: frozenset[str]  # ids of the leads whose contact came through an earlier lead
@@ -208,10 +237,11 @@ class SyncResult:
 def contact_fingerprints_sync(
     *, agency: Agency, leads: Sequence[Lead], now: datetime | None = None, remember: bool = True
 ) -> SyncResult:
-    """Index these leads' contacts and tell which ones match an earlier lead of the agency.
+    """Index these leads (their rows in the agency lead index and their contacts' fingerprints)
+    and tell which ones match an earlier lead of the agency.
 
-    At most three queries whatever the number of leads: one read, one insert of the missing
-    fingerprints, one delete of the fingerprints of contacts erased since they were indexed;
+    At most four queries whatever the number of leads: one insert of the index rows, one read,
+    one insert of the missing fingerprints, one delete of the fingerprints of contacts erased since they were indexed;
     none for a page whose leads were all indexed moments ago. Those are remembered in the
     cache for INDEXED_CACHE_SECONDS with their answer (whether an earlier lead shares their
     contact): a list seen again skips hashing and the index. Deleting fingerprints (an erased
@@ -232,7 +262,9 @@ def contact_fingerprints_sync(
         if (state == FORGOTTEN and forget) or (isinstance(state, bool) and not forget):
             already[lead.lead_id] = state is True
     known_before = frozenset(lead_id for lead_id, known in already.items() if known)
-    plan = fingerprints_plan([lead for lead in leads if lead.lead_id not in already], now=now)
+    fresh = [lead for lead in leads if lead.lead_id not in already]
+    lead_index_write(agency=agency, leads=fresh, now=now)
+    plan = fingerprints_plan(fresh, now=now)
     digests = plan.digests
     if not digests and not plan.erased:
         # Nothing to look up; leads without a phone or e-mail are remembered too.

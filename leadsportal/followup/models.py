@@ -82,6 +82,8 @@ class FollowupEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     kind = models.CharField(max_length=12, choices=Kind)
+    # Done by the agency's assignment rule at the lead's arrival, not by a person.
+    automatic = models.BooleanField(default=False)
     old_value = models.CharField(max_length=150, blank=True)
     new_value = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -156,6 +158,44 @@ class LeadRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.agency_id}:{self.lead_id}"
+
+
+class AgencyLead(models.Model):
+    """The agency lead index: one row per lead of the agency, and nothing personal.
+
+    Written by the watcher as leads arrive, by the backfill of the last 92 days and by every
+    page of leads the dashboard shows; read by the search, the statistics and the "déjà connu"
+    badge (through the contact fingerprints, keyed by the same agency and lead id). No name,
+    phone, e-mail or message: the listing's reference is the agency's, not the contact's.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
+    lead_type = models.CharField(max_length=20)
+    portal = models.CharField(max_length=20, blank=True)
+    classified_id = models.BigIntegerField(null=True, blank=True)
+    classified_reference = models.CharField(max_length=60, blank=True)
+    lead_created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    # When the dashboard first saw the lead (its arrival, for the watcher).
+    first_seen_at = models.DateTimeField()
+    # When the watcher told the agency about it; set without telling for the leads that were
+    # there before the watcher started (backfill, first poll).
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead indexé")
+        verbose_name_plural = _("index des leads")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "lead_id"], name="unique_index_row_per_lead"),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "lead_created_at"]),
+            models.Index(fields=["agency", "classified_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.lead_id}"
 
 
 class ContactFingerprint(models.Model):

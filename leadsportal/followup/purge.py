@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadsportal.followup.models import (
+    AgencyLead,
     ContactFingerprint,
     FollowupEvent,
     LeadFollowup,
@@ -24,6 +25,7 @@ class PurgeResult:
     events: int
     reads: int
     fingerprints: int
+    index_rows: int = 0
 
 
 def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
@@ -34,6 +36,7 @@ def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = Fals
     events = FollowupEvent.objects.filter(followup__expires_at__lte=now)
     reads = LeadRead.objects.filter(expires_at__lte=now)
     fingerprints = ContactFingerprint.objects.filter(expires_at__lte=now)
+    index_rows = AgencyLead.objects.filter(expires_at__lte=now)
     if dry_run:
         return PurgeResult(
             followups=followups.count(),
@@ -41,15 +44,18 @@ def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = Fals
             events=events.count(),
             reads=reads.count(),
             fingerprints=fingerprints.count(),
+            index_rows=index_rows.count(),
         )
     with transaction.atomic():
         _, by_model = followups.delete()
         _, read_counts = reads.delete()
         _, fingerprint_counts = fingerprints.delete()
+        _, index_counts = index_rows.delete()
     return PurgeResult(
         followups=by_model.get(LeadFollowup._meta.label, 0),
         notes=by_model.get(LeadNote._meta.label, 0),
         events=by_model.get(FollowupEvent._meta.label, 0),
         reads=read_counts.get(LeadRead._meta.label, 0),
         fingerprints=fingerprint_counts.get(ContactFingerprint._meta.label, 0),
+        index_rows=index_counts.get(AgencyLead._meta.label, 0),
     )

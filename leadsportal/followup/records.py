@@ -159,8 +159,14 @@ def followup_status_set(
 
 
 def followup_assignee_set(
-    *, followup: LeadFollowup, actor: User, assignee: User | None
+    *,
+    followup: LeadFollowup,
+    actor: User | None,
+    assignee: User | None,
+    only_if_unassigned: bool = False,
 ) -> LeadFollowup:
+    """Assign the lead (None: nobody). actor=None is the agency's assignment rule;
+    only_if_unassigned leaves a lead that someone took meanwhile with them (claims, rules)."""
     if (
         assignee is not None
         and not Membership.objects.filter(agency_id=followup.agency_id, user=assignee).exists()
@@ -172,7 +178,10 @@ def followup_assignee_set(
             .select_related("assignee")
             .get(pk=followup.pk)
         )
-        if row.assignee_id == (assignee.pk if assignee else None):
+        if row.assignee_id == (assignee.pk if assignee else None) or (
+            only_if_unassigned and row.assignee_id is not None
+        ):
+            followup.assignee = row.assignee
             return followup
         old = member_label(row.assignee)
         row.assignee = assignee
@@ -181,6 +190,7 @@ def followup_assignee_set(
             followup=row,
             actor=actor,
             kind=FollowupEvent.Kind.ASSIGNEE,
+            automatic=actor is None,
             old_value=old[:150],
             new_value=member_label(assignee)[:150],
         )

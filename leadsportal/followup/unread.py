@@ -25,7 +25,6 @@ from leadsportal.followup.expiry import lead_expires_at
 from leadsportal.followup.models import LeadRead
 from leadsportal.followup.records import LocalFilter, followups_matching
 from leadsportal.leads_api import (
-    MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
@@ -230,25 +229,3 @@ def new_leads_count_by_family(*, membership: Membership, now: datetime | None = 
         ).count()
         counts[LeadFamily.ALL] = max(total - read_since, len(unread))
     return TabCounts(counts=counts, exact=exact)
-
-
-def new_leads_count_since(
-    *,
-    membership: Membership,
-    family: LeadFamily,
-    criteria: SearchCriteria,
-    since: datetime,
-    now: datetime | None = None,
-) -> int:
-    """Leads of a list's filter created since `since`: one upstream call, one lead a page."""
-    now = now or timezone.now()
-    end = now + CLOCK_MARGIN
-    start = max(since, end - timedelta(days=MAX_WINDOW_DAYS))
-    if int(start.timestamp()) >= int(end.timestamp()):  # the API's dates are whole seconds
-        return 0
-    window = SearchCriteria(
-        start=start, end=end, classified_ids=criteria.classified_ids, portals=criteria.portals
-    )
-    return leads_search(
-        agency=membership.agency, family=family, criteria=window, page=PageRequest(size=1)
-    ).count

@@ -356,6 +356,17 @@ class SandboxState:
             self._added_json.setdefault(client_id, {})[row.lead_id] = lead
         return row.lead_id
 
+    def erase_contact(self, client_id: str, lead_id: str) -> None:
+        """The seeker of an added lead had their personal data erased (GDPR): from now on the
+        API serves the lead with an empty contact, as it does for erased seed leads."""
+        with self._lock:
+            lead = self._added_json.get(client_id, {}).get(lead_id)
+            if lead is None:
+                raise ValueError(f"No added lead {lead_id!r} for {client_id!r}.")
+            lead["contactRequest"] = dict.fromkeys(
+                ("firstName", "lastName", "email", "gender", "language", "message", "isOwner")
+            ) | {"phoneNumbers": []}
+
     def added_rows(self, client_id: str) -> list[LeadRow]:
         with self._lock:
             return list(self._added_rows.get(client_id, ()))

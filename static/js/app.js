@@ -39,44 +39,217 @@
     });
   });
 
-  // Live "new leads" banner: every 60 s, while the browser tab is visible and a list with a
-  // poller ([data-leads-poll]) is open, fire "leads:poll" on <body>; the poller's
-  // hx-trigger="leads:poll from:body" asks the server. Hidden tab: no timer, no request. Back to
-  // visible after a longer absence: ask at once. (htmx runs with allowEval=false, so this cannot
-  // be an hx-trigger filter expression.)
-  var POLL_INTERVAL_MS = 60000;
-  var pollTimer = null;
-  var lastPoll = Date.now();
+  // --- Live: what the page learns from the server's event stream (the htmx sse extension,
+  // connected by <div id="live" sse-connect=...> in the layout). Each event arrives as a toast
+  // (or a hidden marker) swapped into #live-toasts; this code counts the new leads in the title
+  // and the tabs, fills the list's banner, disables claim buttons of leads a colleague took,
+  // and shows desktop notifications once the person asked for them. Never a contact's name:
+  // the events carry none.
+  var seenEvents = {};
+  var unseenLeads = 0;
+  var MAX_TOASTS = 4;
 
-  function pollNewLeads() {
-    if (document.visibilityState !== "visible") return;
-    if (!document.querySelector("[data-leads-poll]")) return;
-    lastPoll = Date.now();
-    document.body.dispatchEvent(new CustomEvent("leads:poll"));
+  function baseTitle() {
+    return document.title.replace(/^\(\d+\) /, "");
   }
 
-  function startPolling() {
-    if (pollTimer === null) pollTimer = window.setInterval(pollNewLeads, POLL_INTERVAL_MS);
+  function showTitleCount() {
+    var title = baseTitle();
+    document.title = unseenLeads > 0 ? "(" + unseenLeads + ") " + title : title;
   }
 
-  function stopPolling() {
-    if (pollTimer !== null) window.clearInterval(pollTimer);
-    pollTimer = null;
+  function bumpTabCount(family) {
+    ["all", family].forEach(function (name) {
+      var holder = document.getElementById("new-count-" + name);
+      if (!holder) return;
+      var value = holder.querySelector(".tab-count__value");
+      if (!value) {
+        value = document.createElement("span");
+        value.className = "tab-count__value";
+        value.textContent = "0";
+        holder.appendChild(value);
+      }
+      var current = parseInt(value.textContent.replace(/\D/g, ""), 10) || 0;
+      value.textContent = String(current + 1);
+    });
   }
 
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") {
-      if (Date.now() - lastPoll >= POLL_INTERVAL_MS) pollNewLeads();
-      startPolling();
-    } else {
-      stopPolling();
+  function joinsList(banner, toast) {
+    var family = banner.dataset.family;
+    if (family && family !== "all" && family !== toast.dataset.family) return false;
+    var portals = banner.dataset.portals ? banner.dataset.portals.split(",") : [];
+    if (portals.length && portals.indexOf(toast.dataset.portal || "") < 0) return false;
+    var listings = banner.dataset.classifieds ? banner.dataset.classifieds.split(",") : [];
+    if (listings.length && listings.indexOf(toast.dataset.classified || "") < 0) return false;
+    return true;
+  }
+
+  function bumpListBanner(toast) {
+    var banner = document.querySelector("[data-live-banner]");
+    if (!banner || !joinsList(banner, toast)) return;
+    var count = (parseInt(banner.dataset.count || "0", 10) || 0) + 1;
+    banner.dataset.count = String(count);
+    var box = document.createElement("div");
+    box.className = "banner banner--info new-leads-banner";
+    box.setAttribute("role", "status");
+    box.setAttribute("data-testid", "new-leads-banner");
+    var text = document.createElement("p");
+    text.className = "banner__title";
+    text.textContent = (count === 1 ? banner.dataset.textOne : banner.dataset.textMany.replace("%(count)s", String(count))) + " · ";
+    var link = document.createElement("a");
+    link.href = banner.dataset.listUrl;
+    link.textContent = banner.dataset.textShow;
+    link.setAttribute("hx-get", banner.dataset.listUrl);
+    link.setAttribute("hx-target", "#browser");
+    link.setAttribute("hx-swap", "outerHTML");
+    link.setAttribute("hx-push-url", "true");
+    link.setAttribute("hx-indicator", "#page-indicator");
+    text.appendChild(link);
+    box.appendChild(text);
+    banner.replaceChildren(box);
+    if (window.htmx) window.htmx.process(banner);
+  }
+
+  function markTaken(marker) {
+    document.querySelectorAll("form[data-claim]").forEach(function (form) {
+      if (form.dataset.claim !== marker.dataset.lead) return;
+      var note = document.createElement("p");
+      note.className = "small muted";
+      note.textContent = marker.dataset.takenText || "";
+      form.replaceWith(note);
+    });
+  }
+
+  function notificationsOn() {
+    return "Notification" in window && Notification.permission === "granted" &&
+      window.localStorage && localStorage.getItem("leadsportal.notifications") === "on";
+  }
+
+  function notify(toast) {
+    if (!notificationsOn() || toast.hasAttribute("data-quiet")) return;
+    if (document.visibilityState === "visible" && document.hasFocus()) return;
+    var link = toast.querySelector("a[href]");
+    var notification = new Notification(toast.dataset.notifyTitle || "leadsportal", {
+      body: toast.dataset.notifyBody || "",
+      tag: "lead-" + (toast.dataset.lead || ""),
+    });
+    notification.onclick = function () {
+      window.focus();
+      if (link) window.location.href = link.href;
+    };
+  }
+
+  function trimToasts(holder) {
+    var shown = holder.querySelectorAll(".toast:not([hidden])");
+    for (var k = MAX_TOASTS; k < shown.length; k++) shown[k].remove();
+    holder.querySelectorAll("[data-kind=assigned][hidden]").forEach(function (marker) {
+      marker.remove();
+    });
+  }
+
+  function onLiveEvent(holder, id) {
+    var element = holder.querySelector('[data-live-event="' + id + '"]');
+    if (!element) return;
+    if (element.dataset.kind === "lead") {
+      unseenLeads += 1;
+      showTitleCount();
+      bumpTabCount(element.dataset.family);
+      bumpListBanner(element);
+      notify(element);
+    } else if (element.dataset.kind === "assigned") {
+      markTaken(element);
+      if (!element.hidden) notify(element);
+    }
+    trimToasts(holder);
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    // A stream that reconnects sends again what followed the page's first event id.
+    var id = event.detail && event.detail.lastEventId;
+    if (!id) return;
+    if (seenEvents[id]) event.preventDefault();
+    seenEvents[id] = true;
+  });
+
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var id = event.detail && event.detail.lastEventId;
+    if (id && event.target && event.target.id === "live-toasts") onLiveEvent(event.target, id);
+  });
+
+  // htmx takes the title of each page it brings: the count goes back in front.
+  document.addEventListener("htmx:afterSettle", showTitleCount);
+
+  document.addEventListener("click", function (event) {
+    var close = event.target instanceof Element && event.target.closest("[data-toast-close]");
+    if (close) {
+      var toast = close.closest(".toast");
+      if (toast) toast.remove();
+    }
+    var banner = event.target instanceof Element && event.target.closest(".new-leads-banner a");
+    if (banner) {
+      unseenLeads = 0;
+      showTitleCount();
     }
   });
 
+  // Desktop notifications: asked for only when the person presses the button.
+  function showNotifyButton(button) {
+    if (!("Notification" in window)) return;
+    button.hidden = false;
+    if (Notification.permission === "denied") {
+      button.textContent = button.dataset.deniedText;
+      button.disabled = true;
+    } else {
+      button.textContent = notificationsOn() ? button.dataset.onText : button.dataset.offText;
+      button.setAttribute("aria-pressed", notificationsOn() ? "true" : "false");
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    lastPoll = Date.now();
-    if (document.visibilityState === "visible") startPolling();
+    document.querySelectorAll("[data-notify-toggle]").forEach(function (button) {
+      showNotifyButton(button);
+      button.addEventListener("click", function () {
+        if (notificationsOn()) {
+          localStorage.setItem("leadsportal.notifications", "off");
+          showNotifyButton(button);
+          return;
+        }
+        Notification.requestPermission().then(function (permission) {
+          if (permission === "granted") localStorage.setItem("leadsportal.notifications", "on");
+          showNotifyButton(button);
+        });
+      });
+    });
   });
+
+  // "En attente depuis 12 min" on leads nobody answered: the text follows the clock.
+  function durationText(live, seconds) {
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 1) return live.dataset.tLessThanMinute;
+    if (minutes < 60) return live.dataset.tMinutes.replace("%(m)s", String(minutes));
+    var hours = Math.floor(minutes / 60);
+    minutes = minutes % 60;
+    if (hours < 24) {
+      return live.dataset.tHours.replace("%(h)s", String(hours)).replace("%(m)s", (minutes < 10 ? "0" : "") + minutes);
+    }
+    return live.dataset.tDays.replace("%(d)s", String(Math.floor(hours / 24))).replace("%(h)s", String(hours % 24));
+  }
+
+  function updateWaitingClocks() {
+    var live = document.getElementById("live");
+    if (!live || !live.dataset.tWaiting) return;
+    var now = Date.now() / 1000;
+    document.querySelectorAll("[data-waiting-since]").forEach(function (clock) {
+      var since = parseInt(clock.dataset.waitingSince, 10);
+      if (!since) return;
+      clock.textContent = live.dataset.tWaiting.replace("%(duration)s", durationText(live, now - since));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    window.setInterval(updateWaitingClocks, 30000);
+  });
+  document.addEventListener("htmx:afterSettle", updateWaitingClocks);
 
   // The tabs' counts of new leads: fetched once the list is shown (and again when htmx brings
   // new tabs), then each empty .tab-count is replaced by the server's. Plain fetch, not htmx, so

@@ -36,7 +36,7 @@ def test_it_has_no_inline_script_or_style(page):
     assert " style=" not in body
     assert "<style" not in body
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", body, flags=re.S)
-    assert scripts == ["", ""]  # htmx and app.js, both from static files
+    assert scripts == ["", "", ""]  # htmx, its SSE extension and app.js: static files
     assert "http://" not in body.replace("http://testserver", "")  # no CDN
     assert "https://" not in body
     assert "script-src 'self'" in page["Content-Security-Policy"]

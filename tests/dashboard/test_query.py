@@ -64,12 +64,8 @@ def test_the_default_window_stays_rolling_in_links_but_not_in_exports(membership
     assert "page" not in export and "per_page" not in export
 
 
-def test_the_poll_and_mark_all_read_urls_keep_the_list(membership):
+def test_the_mark_all_read_url_keeps_the_list(membership):
     query = query_of(membership, "portal=SLG-FRA&per_page=50&page=4", "agence")
-    since = start_of_day(today_in_paris())
-    poll = params(query.poll_url(since=since, seen=2))
-    assert poll["tab"] == ["agence"] and poll["since"] == [str(int(since.timestamp()))]
-    assert poll["seen"] == ["2"] and poll["per_page"] == ["50"] and "page" not in poll
     mark = params(query.mark_all_read_url)
     assert mark["tab"] == ["agence"] and mark["portal"] == ["SLG-FRA"] and "page" not in mark
 

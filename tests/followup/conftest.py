@@ -2,50 +2,15 @@
 
 from __future__ import annotations
 
-import html as html_lib
 import re
-from collections.abc import Callable
 from datetime import timedelta
-
-import pytest
-from django.utils import timezone
 
 from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import Lead, LeadFamily, PageRequest, SearchCriteria, get_client
+from tests.fixtures import phone  # noqa: F401 - the follow-up tests import it from here
 
 PARIS_CLIENT_ID = "agence-paris-demo"
 LYON_CLIENT_ID = "agence-lyon-demo"
-
-
-def phone(number: str) -> dict[str, object]:
-    return {"number": number, "type": "MOBILE", "isVerified": False}
-
-
-@pytest.fixture
-def add_lead(sandbox) -> Callable[..., str]:  # type: ignore[no-untyped-def]
-    """Add a lead to the Paris sandbox client: `add_lead(minutes_ago=.., email=.., phones=[..])`."""
-
-    def add(
-        *,
-        lead_type: str = "CLASSIFIED",
-        client_id: str = PARIS_CLIENT_ID,
-        minutes_ago: int | None = None,
-        email: str | None = "",
-        phones: list[str] | None = None,
-        **overrides: object,
-    ) -> str:
-        if minutes_ago is not None:
-            overrides["creation_date"] = timezone.now() - timedelta(minutes=minutes_ago)
-        contact: dict[str, object] = {}
-        if email != "":
-            contact["email"] = email
-        if phones is not None:
-            contact["phoneNumbers"] = [phone(number) for number in phones]
-        if contact:
-            overrides["contactRequest"] = contact
-        return str(sandbox.add_lead(client_id, lead_type=lead_type, **overrides))
-
-    return add
 
 
 def row_html(html: str, lead_id: str) -> str:
@@ -76,12 +41,6 @@ def known_ids(html: str) -> set[str]:
         for lead_id in listed_ids(html)
         if 'data-testid="known-contact"' in row_html(html, lead_id)
     }
-
-
-def poll_url(html: str) -> str:
-    match = re.search(r'data-leads-poll hx-get="([^"]+)"', html)
-    assert match, "no new-leads poller on the page"
-    return html_lib.unescape(match.group(1))
 
 
 def recent_leads(

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from leadsportal.followup.models import (
+    AgencyLead,
     ContactFingerprint,
     FollowupEvent,
     LeadFollowup,
@@ -33,6 +34,7 @@ def stored(lead_id: str) -> dict[str, int]:
         "events": FollowupEvent.objects.filter(followup__lead_id=lead_id).count(),
         "reads": LeadRead.objects.filter(lead_id=lead_id).count(),
         "fingerprints": ContactFingerprint.objects.filter(lead_id=lead_id).count(),
+        "index": AgencyLead.objects.filter(lead_id=lead_id).count(),
     }
 
 
@@ -60,9 +62,10 @@ def test_the_purge_deletes_expired_leads_data_and_keeps_the_rest(agent, add_lead
         "events": 2,
         "reads": 1,
         "fingerprints": 2,
+        "index": 1,
     }
     yesterday = timezone.now() - timedelta(days=1)
-    for model in (LeadFollowup, LeadRead, ContactFingerprint):
+    for model in (LeadFollowup, LeadRead, ContactFingerprint, AgencyLead):
         model.objects.filter(lead_id=expired).update(expires_at=yesterday)
 
     dry = StringIO()
@@ -78,10 +81,19 @@ def test_the_purge_deletes_expired_leads_data_and_keeps_the_rest(agent, add_lead
         "events": 0,
         "reads": 0,
         "fingerprints": 0,
+        "index": 0,
     }
-    assert stored(alive) == {"followups": 1, "notes": 1, "events": 2, "reads": 1, "fingerprints": 2}
+    assert stored(alive) == {
+        "followups": 1,
+        "notes": 1,
+        "events": 2,
+        "reads": 1,
+        "fingerprints": 2,
+        "index": 1,
+    }
     assert out.getvalue().strip() == (
-        "Suivis supprimés : 1 (notes : 1, événements : 2) ; lectures : 1 ; empreintes de contacts : 2."
+        "Suivis supprimés : 1 (notes : 1, événements : 2) ; lectures : 1 ; "
+        "empreintes de contacts : 2 ; lignes de l'index des leads : 1."
     )
     again = StringIO()
     call_command("purge_expired_followups", stdout=again)

@@ -10,7 +10,13 @@ from django.http import QueryDict
 from django.utils.safestring import mark_safe
 
 from leadsportal.agencies.models import Membership
-from leadsportal.dashboard.forms import AssigneeForm, LeadListForm, NoteForm, PollForm, StatusForm
+from leadsportal.dashboard.forms import (
+    AssigneeForm,
+    AssignmentRuleForm,
+    LeadListForm,
+    NoteForm,
+    StatusForm,
+)
 from leadsportal.lib.form_renderer import FastWidgetRenderer
 
 
@@ -49,7 +55,7 @@ def forms_to_compare(membership: Membership) -> list[forms.Form]:
         StatusForm(initial={"status": "contacte"}),
         AssigneeForm(agency=membership.agency, initial={"assignee": membership.user_id}),
         NoteForm(),
-        PollForm(QueryDict("since=1&seen=2")),
+        AssignmentRuleForm(instance=membership.agency),
         AuthenticationForm(),
         Tricky(),
     ]

@@ -169,8 +169,8 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     listing = reverse("dashboard:classified_leads", args=[sample.classified_id])
     walk.visit(client, listing)
     walk.visit(client, listing, htmx_target="results")
-    walk.visit(client, reverse("dashboard:new_leads") + "?tab=&since=0", expect={200, 204})
-    walk.visit(client, reverse("dashboard:new_leads"), expect=400)
+    walk.visit(client, reverse("dashboard:live_events") + "?after=x", expect=400)
+    walk.visit(client, reverse("dashboard:agency_settings"), expect=403)
     walk.visit(client, reverse("dashboard:tab_counts"), expect={200, 204})
     # Agents of this agency may not export, nor see the history: a page that says so.
     walk.visit(client, reverse("exports:leads") + "?format=csv", expect=403)
@@ -227,6 +227,25 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
         htmx_target="followup",
     )
     walk.visit(client, detail)
+    walk.visit(client, reverse("dashboard:claim", args=[lead_id]), method="post", expect=303)
+    walk.visit(
+        client, reverse("dashboard:claim", args=["no-such-lead"]), method="post", expect=404
+    )
+    availability = reverse("dashboard:availability")
+    walk.visit(client, availability, method="post", data={"available": "x"}, expect=400)
+    walk.visit(client, availability, method="post", data={"available": "0"}, expect=303)
+    settings_page = reverse("dashboard:agency_settings")
+    walk.visit(client, settings_page)
+    walk.visit(
+        client, settings_page, method="post", data={"assignment_rule": "??"}, expect=400
+    )
+    walk.visit(
+        client,
+        settings_page,
+        method="post",
+        data={"assignment_rule": "first_to_claim", "claim_minutes": "10"},
+        expect=303,
+    )
     walk.visit(
         client,
         reverse("dashboard:mark_all_read") + "?tab=",

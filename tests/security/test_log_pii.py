@@ -195,7 +195,7 @@ def browse_as_manager(session: Session, manager: LoggedIn, paris: Agency, sandbo
         session.page(client, url, headers={"HX-Request": "true", "HX-Target": "browser"})
     session.page(client, reverse("dashboard:leads") + "?portal=SLG-FRA&status=nouveau")
     session.page(client, reverse("dashboard:tab_counts"))
-    session.page(client, reverse("dashboard:new_leads") + "?tab=&since=0", expect=200)
+    session.page(client, reverse("dashboard:agency_settings"), expect=200)
 
     # About twenty leads of each type, the other leads of their contacts, their listings.
     recent = {

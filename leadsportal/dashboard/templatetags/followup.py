@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies.members import member_label
 from leadsportal.dashboard import badges
+from leadsportal.followup.models import LeadFollowup
 
 register = template.Library()
 
@@ -20,6 +23,11 @@ def duration(seconds: float | None) -> str:
 @register.filter
 def status_badge(status: str) -> SafeString:
     return badges.status_badge(status)
+
+
+@register.simple_tag
+def waiting_clock(created_at: datetime, followup: LeadFollowup | None) -> SafeString | str:
+    return badges.waiting_clock(created_at, followup)
 
 
 @register.filter

@@ -2,11 +2,15 @@
 
 A ready-to-click local demo: migrates, creates the two demo agencies bound to the embedded
 sandbox's demo clients and a few accounts with one well-known password, prints the logins, then
-runs the development server (which also serves the sandbox). Refused in production.
+runs the background worker (`leads_worker`: the lead watcher, in a child process) and the
+development server (which also serves the sandbox). Refused in production.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -67,6 +71,12 @@ def local_base(addrport: str) -> str:
     return f"http://{host}:{port}"
 
 
+def start_worker() -> subprocess.Popen[bytes]:
+    """`manage.py leads_worker` beside the server: the lead watcher and the scheduled tasks."""
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    return subprocess.Popen([sys.executable, str(manage), "leads_worker", "--workers", "4"])  # noqa: S603
+
+
 class Command(BaseCommand):
     help = "Prépare une démonstration locale (agences et comptes de démo) et lance le serveur."
 
@@ -116,7 +126,23 @@ class Command(BaseCommand):
         out.write(f"  Connexion : {address}/connexion/  —  administration : {address}/admin/")
         if options["no_serve"]:
             return
-        call_command("runserver", addrport, use_reloader=False)
+        out.write(
+            "  Nouveaux leads : le guetteur interroge le bac à sable toutes les "
+            f"{settings.LEADS_WATCH_INTERVAL} s ; pour en ajouter un :"
+        )
+        out.write(
+            f"    curl -X POST {base_url}/_control/leads -H 'Content-Type: application/json' "
+            '-d \'{"client_id": "agence-paris-demo"}\''
+        )
+        worker = start_worker()
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
     def _create_users(self, agencies: dict[str, Agency]) -> None:
         user_model = get_user_model()

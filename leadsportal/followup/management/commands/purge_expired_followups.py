@@ -29,5 +29,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Suivis {verb} : {result.followups} (notes : {result.notes}, "
             f"événements : {result.events}) ; lectures : {result.reads} ; "
-            f"empreintes de contacts : {result.fingerprints}."
+            f"empreintes de contacts : {result.fingerprints} ; "
+            f"lignes de l'index des leads : {result.index_rows}."
         )

@@ -1,0 +1,161 @@
+"""The background work, on Huey (docs/TASKS.md says why): the lead watcher, the claim fallback,
+the daily purge and re-indexing, the backfill of a new agency, the cleaning of old rows.
+
+The scheduler's minute tick plans ahead: for every agency, one poll per watch interval, each
+at its own offset inside the interval (agencies spread evenly). Every consumer process ticks;
+a lease per minute lets one of them plan, and a lease per (agency, slot) lets exactly one
+worker poll. Each plan reaches PLAN_AHEAD (two minutes), so every slot is planned by two
+consecutive ticks: if the planning worker dies, what it planned is in the shared queue and
+the next minute's plan (by a survivor) overlaps it; polls are never missing for more than the
+slot a dying worker was in.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from leadsportal.agencies.models import Agency
+from leadsportal.followup.fingerprints import contacts_index_period
+from leadsportal.followup.models import LeadFollowup
+from leadsportal.followup.purge import followups_purge_expired
+from leadsportal.leads_api import MAX_WINDOW_DAYS, LeadsApiError
+from leadsportal.watch.assignment import claim_fallback
+from leadsportal.watch.events import events_forget_old
+from leadsportal.watch.leases import lease_take, leases_forget_old, slot_of
+from leadsportal.watch.poll import agency_poll
+
+logger = logging.getLogger(__name__)
+
+PLAN_AHEAD = timedelta(minutes=2)
+
+
+def poll_offset(agency_id: int, interval: int) -> float:
+    """Where in each interval an agency is polled: spread evenly, stable across restarts."""
+    return (zlib.crc32(str(agency_id).encode()) % 1000) / 1000 * interval
+
+
+def polls_plan(
+    *, now: datetime, agency_ids: list[int], interval: int
+) -> list[tuple[int, int, datetime]]:
+    """(agency id, slot, when) for every poll of the PLAN_AHEAD from now (pure)."""
+    first = slot_of(now, interval)
+    last = slot_of(now + PLAN_AHEAD, interval)
+    plan = []
+    for slot in range(first, last):
+        for agency_id in agency_ids:
+            when = datetime.fromtimestamp(
+                slot * interval + poll_offset(agency_id, interval), tz=now.tzinfo
+            )
+            plan.append((agency_id, slot, max(when, now)))
+    return plan
+
+
+@db_periodic_task(crontab())
+def watch_plan_minute() -> int:
+    """Plan the coming minute's polls (once across all consumers, through a lease)."""
+    now = timezone.now()
+    if not lease_take("plan", slot_of(now, 60)):
+        return 0
+    interval = settings.LEADS_WATCH_INTERVAL
+    agency_ids = list(
+        Agency.objects.exclude(client_secret_encrypted="").values_list("pk", flat=True)
+    )
+    planned = polls_plan(now=now, agency_ids=agency_ids, interval=interval)
+    for agency_id, slot, when in planned:
+        watch_poll.schedule(args=(agency_id, slot), eta=when)
+    return len(planned)
+
+
+@db_task()
+def watch_poll(agency_id: int, slot: int) -> bool:
+    """Poll one agency for one slot, unless another worker holds that slot or the slot is
+    long past (workers that were all down do not replay the polls they missed)."""
+    if slot_of(timezone.now(), settings.LEADS_WATCH_INTERVAL) > slot + 1:
+        return False
+    if not lease_take(f"poll:{agency_id}", slot):
+        return False
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return False
+    agency_poll(agency=agency, claim_window=claim_fallback_later)
+    return True
+
+
+def claim_fallback_later(agency: Agency, lead_id: str, minutes: int) -> None:
+    claim_fallback_task.schedule(args=(agency.pk, lead_id), delay=minutes * 60)
+
+
+@db_task()
+def claim_fallback_task(agency_id: int, lead_id: str) -> None:
+    followup = (
+        LeadFollowup.objects.select_related("agency")
+        .filter(agency_id=agency_id, lead_id=lead_id)
+        .first()
+    )
+    if followup is not None:
+        claim_fallback(followup=followup)
+
+
+@db_task()
+def agency_backfill(agency_id: int, days: int = MAX_WINDOW_DAYS) -> None:
+    """Index the agency's last `days` of leads (a new agency, or the daily re-read, which also
+    drops the fingerprints of contacts erased upstream since)."""
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return
+    end = timezone.now() + timedelta(minutes=1)
+    try:
+        result = contacts_index_period(agency=agency, start=end - timedelta(days=days), end=end)
+    except LeadsApiError as error:
+        logger.warning(
+            "lead index: re-read failed",
+            extra={"agency_id": agency_id, "error": type(error).__name__},
+        )
+        return
+    logger.info(
+        "lead index: re-read",
+        extra={
+            "agency_id": agency_id,
+            "leads": result.leads,
+            "fingerprints_deleted": result.deleted,
+            "upstream_calls": result.upstream_calls,
+        },
+    )
+
+
+@db_periodic_task(crontab(minute="15", hour="3"))
+def daily_purge() -> None:
+    """GDPR: everything stored about expired leads goes (the index rows included)."""
+    if not lease_take("purge", slot_of(timezone.now(), 86_400)):
+        return
+    result = followups_purge_expired()
+    logger.info(
+        "daily purge", extra={"followups": result.followups, "index_rows": result.index_rows}
+    )
+
+
+@db_periodic_task(crontab(minute="45", hour="3"))
+def daily_reread() -> None:
+    """Re-read every agency's 92 days: erased contacts lose their fingerprints."""
+    if not lease_take("reread", slot_of(timezone.now(), 86_400)):
+        return
+    for agency_id in Agency.objects.exclude(client_secret_encrypted="").values_list(
+        "pk", flat=True
+    ):
+        agency_backfill(agency_id)
+
+
+@db_periodic_task(crontab(minute="7"))
+def hourly_cleanup() -> None:
+    """Old leases and live events (kept a day for pages that reconnect)."""
+    leases_forget_old()
+    events_forget_old()
+    close_old_connections()

@@ -1,0 +1,155 @@
+"""The lead watcher against the sandbox over HTTP: new leads, the overlap, faults and back-off
+per agency, the index without personal data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leadsportal.followup.models import AgencyLead, ContactFingerprint, LeadFollowup
+from leadsportal.watch.models import AgencyWatch, LiveEvent
+from leadsportal.watch.poll import agency_poll
+from tests.fixtures import LYON_CLIENT
+
+pytestmark = pytest.mark.django_db
+
+
+def started(agency):  # type: ignore[no-untyped-def]
+    """The first poll: what the agency had before the watcher started is not news."""
+    result = agency_poll(agency=agency)
+    assert result.polled and not result.new_lead_ids and not result.error
+    return result
+
+
+def test_the_first_poll_announces_nothing_then_each_new_lead_once(paris, add_lead, sandbox):
+    started(paris)
+    assert LiveEvent.objects.count() == 0
+
+    first = add_lead(email="a@example.org")
+    second = add_lead(lead_type="SELLER")
+    result = agency_poll(agency=paris)
+    assert set(result.new_lead_ids) == {first, second}
+    assert result.upstream_calls == 1
+    events = LiveEvent.objects.filter(agency=paris)
+    assert sorted((e.kind, e.lead_id) for e in events) == sorted(
+        [("lead", first), ("lead", second)]
+    )
+    seller = events.get(lead_id=second)
+    assert (seller.lead_type, seller.classified_reference) == ("SELLER", "")
+    # Each new lead has its arrival recorded, and a follow-up to be assigned on.
+    rows = AgencyLead.objects.filter(agency=paris, lead_id__in=[first, second])
+    assert all(row.announced_at and row.first_seen_at for row in rows)
+    assert LeadFollowup.objects.filter(agency=paris, lead_id__in=[first, second]).count() == 2
+
+    # The next polls read the same leads again (the overlap) and announce nothing more.
+    assert agency_poll(agency=paris).new_lead_ids == ()
+    assert agency_poll(agency=paris).new_lead_ids == ()
+    assert LiveEvent.objects.filter(agency=paris).count() == 2
+
+
+def test_a_lead_the_api_shows_late_within_the_overlap_is_still_news(paris, add_lead, settings):
+    settings.LEADS_WATCH_OVERLAP = 600
+    started(paris)
+    newest = add_lead()
+    assert agency_poll(agency=paris).new_lead_ids == (newest,)
+    # Created four minutes ago, seen only now: inside the 10-minute overlap.
+    late = add_lead(minutes_ago=4)
+    assert agency_poll(agency=paris).new_lead_ids == (late,)
+
+
+def test_a_lead_already_on_a_list_is_still_announced(paris, agent, add_lead):
+    started(paris)
+    lead_id = add_lead()
+    assert lead_id in agent.client.get("/leads/").content.decode()  # indexed by the list
+    assert AgencyLead.objects.filter(agency=paris, lead_id=lead_id, announced_at=None).exists()
+    assert agency_poll(agency=paris).new_lead_ids == (lead_id,)
+
+
+def test_the_index_holds_no_personal_data(paris, add_lead):
+    started(paris)
+    lead_id = add_lead(
+        email="Jeanne.Lefevre@Example.org",
+        phones=["+33 6 12 34 56 78"],
+        contactRequest={"firstName": "Jeanne", "lastName": "Lefèvre", "message": "Rappelez-moi"},
+    )
+    agency_poll(agency=paris)
+    secrets = ["jeanne", "lefevre", "lefèvre", "example.org", "0612345678", "612345678", "rappelez"]
+    for model in (AgencyLead, ContactFingerprint, LiveEvent):
+        for row in model.objects.values():
+            text = " ".join(str(value) for value in row.values()).lower()
+            assert not [s for s in secrets if s in text], (model.__name__, row)
+    row = AgencyLead.objects.get(agency=paris, lead_id=lead_id)
+    assert row.lead_type == "CLASSIFIED" and row.classified_id and row.classified_reference
+    assert ContactFingerprint.objects.filter(agency=paris, lead_id=lead_id).count() == 2
+
+
+def test_faults_slow_down_one_agency_and_never_the_other(
+    paris, lyon, add_lead, sandbox, settings
+):
+    settings.LEADS_WATCH_INTERVAL = 10
+    settings.LEADS_API_MAX_RETRIES = 0
+    started(paris)
+    started(lyon)
+    sandbox.fault_mode = "unavailable503"
+    sandbox.fault_next = 1
+    now = timezone.now()
+    failed = agency_poll(agency=paris, now=now)
+    assert failed.error == "LeadsApiUnavailable"
+    watch = AgencyWatch.objects.get(agency=paris)
+    assert watch.state == AgencyWatch.State.FAILING and watch.consecutive_failures == 1
+    assert watch.next_poll_at == now + timedelta(seconds=20)
+
+    # Lyon is polled as usual and gets its new lead.
+    lyon_lead = add_lead(client_id=LYON_CLIENT[0])
+    assert agency_poll(agency=lyon).new_lead_ids == (lyon_lead,)
+    # Paris waits out its pause: no upstream call before next_poll_at.
+    calls = sandbox.api_requests(paris.client_id)
+    assert agency_poll(agency=paris, now=now + timedelta(seconds=5)).polled is False
+    assert sandbox.api_requests(paris.client_id) == calls
+    # Each failure doubles the pause, up to the maximum.
+    sandbox.fault_next = 3
+    pauses = []
+    moment = now
+    for _ in range(3):
+        moment = AgencyWatch.objects.get(agency=paris).next_poll_at
+        agency_poll(agency=paris, now=moment)
+        pauses.append((AgencyWatch.objects.get(agency=paris).next_poll_at - moment).seconds)
+    assert pauses == [40, 80, 160]
+    # Back to normal after a success, and the lead that came meanwhile is announced.
+    paris_lead = add_lead()
+    result = agency_poll(agency=paris, now=AgencyWatch.objects.get(agency=paris).next_poll_at)
+    assert result.new_lead_ids == (paris_lead,)
+    watch = AgencyWatch.objects.get(agency=paris)
+    assert watch.state == AgencyWatch.State.OK and watch.consecutive_failures == 0
+
+
+def test_a_429_waits_at_least_what_the_api_asks(paris, sandbox, settings):
+    settings.LEADS_API_MAX_RETRIES = 0
+    started(paris)
+    sandbox.rate_limit = 1
+    now = timezone.now()
+    for _ in range(3):
+        result = agency_poll(agency=paris, now=now, force=True)
+    assert result.error == "LeadsApiRateLimited"
+    watch = AgencyWatch.objects.get(agency=paris)
+    assert watch.state == AgencyWatch.State.RATE_LIMITED
+    assert watch.next_poll_at >= now + timedelta(seconds=1)
+
+
+def test_refused_credentials_back_off_for_minutes_and_show_to_managers(
+    paris, manager, settings
+):
+    settings.LEADS_API_MAX_RETRIES = 0
+    paris.set_client_secret("wrong-secret")
+    paris.save()
+    now = timezone.now()
+    result = agency_poll(agency=paris, now=now)
+    assert result.error == "LeadsApiAuthError"
+    watch = AgencyWatch.objects.get(agency=paris)
+    assert watch.state == AgencyWatch.State.REFUSED
+    assert watch.next_poll_at == now + timedelta(seconds=60)
+
+    page = manager.client.get("/agence/reglages/").content.decode()
+    assert "Identifiants refusés par l&#x27;API" in page or "Identifiants refusés par l'API" in page
