@@ -53,7 +53,11 @@ COPY --from=builder /app /app
 USER 10001:10001
 EXPOSE 8000
 
+# The web server's health; run the worker with --no-healthcheck (it serves no HTTP).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "/app/bin/healthcheck.py"]
 
-CMD ["/app/bin/serve"]
+# `docker run IMAGE` serves the web (gunicorn, ASGI); `docker run IMAGE worker` runs the
+# background worker (lead watcher, scheduled tasks). See docs/DEPLOYMENT.md.
+ENTRYPOINT ["/app/bin/serve"]
+CMD []

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import (
     Http404,
     HttpResponse,
@@ -117,15 +118,17 @@ def live_events(request: AgencyRequest) -> HttpResponse:
 
     def sync_stream() -> Iterator[str]:
         yield first()
-        while time.monotonic() < deadline:
-            feed.wait_sync(HEARTBEAT_SECONDS)
+        # The thread waits on the feed from now on: its database connection is not needed.
+        connection.close()
+        while (left := deadline - time.monotonic()) > 0:
+            feed.wait_sync(min(HEARTBEAT_SECONDS, left))
             events = cursor.take(feed.recent(agency_id=cursor.agency_id))
             yield "".join(renderer.message(event) for event in events) or ": \n\n"
 
     async def async_stream() -> AsyncIterator[str]:
         yield first()
-        while time.monotonic() < deadline:
-            await feed.wait_async(agency_id=cursor.agency_id, timeout=HEARTBEAT_SECONDS)
+        while (left := deadline - time.monotonic()) > 0:
+            await feed.wait_async(agency_id=cursor.agency_id, timeout=min(HEARTBEAT_SECONDS, left))
             events = cursor.take(feed.recent(agency_id=cursor.agency_id))
             yield "".join(renderer.message(event) for event in events) or ": \n\n"
             await asyncio.sleep(0)

@@ -27,8 +27,9 @@ Rule = Agency.AssignmentRule
 
 def round_robin_next(*, agency: Agency, now: datetime | None = None) -> AbstractUser | None:
     """The available, active member who has waited longest for a round-robin lead; marks
-    them as served. None when nobody is available. Serialised per agency (a row lock)."""
-    now = now or timezone.now()
+    them as served. None when nobody is available. Serialised per agency (a row lock); the
+    turn is marked with the clock of the pick (leads of one poll share their `now`)."""
+    now = max(now or timezone.now(), timezone.now())
     with transaction.atomic():
         Agency.objects.select_for_update().filter(pk=agency.pk).values_list("pk").first()
         membership = (

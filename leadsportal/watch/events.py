@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -132,6 +132,7 @@ class EventFeed:
         self._waiters: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._stop = threading.Event()
 
     def ensure_started(self) -> None:
         with self._start_lock:
@@ -141,14 +142,20 @@ class EventFeed:
                 self._thread.start()
 
     def _run(self) -> None:
-        pause = threading.Event()
-        while True:
+        while not self._stop.is_set():
             try:
                 self.read_new()
             except Exception:
                 logger.exception("live events could not be read")
                 close_old_connections()
-            pause.wait(self.check_seconds)
+            self._stop.wait(self.check_seconds)
+        connection.close()
+
+    def stop(self) -> None:
+        """End the reading thread (tests; a process that exits needs nothing)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def read_new(self, *, initial: bool = False) -> list[Event]:
         """Read the events not seen yet; the first read only notes where the table ends."""
@@ -220,11 +227,19 @@ _feed: EventFeed | None = None
 _feed_lock = threading.Lock()
 
 
+def event_feed_stop() -> None:
+    """Stop this process's feed, if it runs (the next stream starts another)."""
+    with _feed_lock:
+        feed = _feed
+    if feed is not None:
+        feed.stop()
+
+
 def event_feed() -> EventFeed:
     """This process's feed, started on first use."""
     global _feed
     with _feed_lock:
-        if _feed is None:
+        if _feed is None or _feed._stop.is_set():
             _feed = EventFeed(settings.LEADS_LIVE_CHECK_SECONDS)
         feed = _feed
     feed.ensure_started()

@@ -85,9 +85,7 @@ def test_the_index_holds_no_personal_data(paris, add_lead):
     assert ContactFingerprint.objects.filter(agency=paris, lead_id=lead_id).count() == 2
 
 
-def test_faults_slow_down_one_agency_and_never_the_other(
-    paris, lyon, add_lead, sandbox, settings
-):
+def test_faults_slow_down_one_agency_and_never_the_other(paris, lyon, add_lead, sandbox, settings):
     settings.LEADS_WATCH_INTERVAL = 10
     settings.LEADS_API_MAX_RETRIES = 0
     started(paris)
@@ -138,9 +136,7 @@ def test_a_429_waits_at_least_what_the_api_asks(paris, sandbox, settings):
     assert watch.next_poll_at >= now + timedelta(seconds=1)
 
 
-def test_refused_credentials_back_off_for_minutes_and_show_to_managers(
-    paris, manager, settings
-):
+def test_refused_credentials_back_off_for_minutes_and_show_to_managers(paris, manager, settings):
     settings.LEADS_API_MAX_RETRIES = 0
     paris.set_client_secret("wrong-secret")
     paris.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,7 +27,7 @@ def test_the_plan_polls_each_agency_once_per_interval_spread_over_it():
         slots = [slot for a, slot, _ in plan if a == agency_id]
         assert slots == list(range(slot_of(now, 10), slot_of(now, 10) + 12))
         whens = [when for a, _, when in plan if a == agency_id]
-        gaps = {(b - a).total_seconds() for a, b in zip(whens, whens[1:], strict=False)}
+        gaps = {(b - a).total_seconds() for a, b in itertools.pairwise(whens)}
         assert gaps == {10.0}
     offsets = {tasks.poll_offset(agency_id, 10) for agency_id in range(1, 50)}
     assert min(offsets) < 1 and max(offsets) > 9  # agencies spread over the interval

@@ -6,67 +6,127 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0003_agency_assignment_rule_agency_claim_minutes_and_more'),
+        ("agencies", "0003_agency_assignment_rule_agency_claim_minutes_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgencyWatch',
+            name="AgencyWatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('starting', 'En démarrage'), ('ok', "À l'écoute"), ('failing', 'API indisponible, nouvel essai plus espacé'), ('rate_limited', "Trop de requêtes, l'API demande d'attendre"), ('refused', "Identifiants refusés par l'API")], default='starting', max_length=16)),
-                ('newest_created_at', models.DateTimeField(blank=True, null=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('next_poll_at', models.DateTimeField(blank=True, null=True)),
-                ('last_poll_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('polls', models.PositiveBigIntegerField(default=0)),
-                ('agency', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='watch', to='agencies.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("starting", "En démarrage"),
+                            ("ok", "À l'écoute"),
+                            ("failing", "API indisponible, nouvel essai plus espacé"),
+                            ("rate_limited", "Trop de requêtes, l'API demande d'attendre"),
+                            ("refused", "Identifiants refusés par l'API"),
+                        ],
+                        default="starting",
+                        max_length=16,
+                    ),
+                ),
+                ("newest_created_at", models.DateTimeField(blank=True, null=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("next_poll_at", models.DateTimeField(blank=True, null=True)),
+                ("last_poll_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("polls", models.PositiveBigIntegerField(default=0)),
+                (
+                    "agency",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="watch",
+                        to="agencies.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "surveillance d'agence",
-                'verbose_name_plural': "surveillances d'agences",
+                "verbose_name": "surveillance d'agence",
+                "verbose_name_plural": "surveillances d'agences",
             },
         ),
         migrations.CreateModel(
-            name='WatchLease',
+            name="WatchLease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('slot', models.BigIntegerField()),
-                ('holder', models.CharField(max_length=120)),
-                ('taken_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                ("slot", models.BigIntegerField()),
+                ("holder", models.CharField(max_length=120)),
+                ("taken_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'verbose_name': 'bail',
-                'verbose_name_plural': 'baux',
-                'constraints': [models.UniqueConstraint(fields=('name', 'slot'), name='one_holder_per_slot')],
+                "verbose_name": "bail",
+                "verbose_name_plural": "baux",
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "slot"), name="one_holder_per_slot")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LiveEvent',
+            name="LiveEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('lead', 'Nouveau lead'), ('assigned', 'Lead attribué')], max_length=12)),
-                ('lead_id', models.CharField(max_length=100)),
-                ('lead_type', models.CharField(max_length=20)),
-                ('portal', models.CharField(blank=True, max_length=20)),
-                ('classified_id', models.BigIntegerField(blank=True, null=True)),
-                ('classified_reference', models.CharField(blank=True, max_length=60)),
-                ('claimable', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("lead", "Nouveau lead"), ("assigned", "Lead attribué")],
+                        max_length=12,
+                    ),
+                ),
+                ("lead_id", models.CharField(max_length=100)),
+                ("lead_type", models.CharField(max_length=20)),
+                ("portal", models.CharField(blank=True, max_length=20)),
+                ("classified_id", models.BigIntegerField(blank=True, null=True)),
+                ("classified_reference", models.CharField(blank=True, max_length=60)),
+                ("claimable", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'événement en direct',
-                'verbose_name_plural': 'événements en direct',
-                'indexes': [models.Index(fields=['agency', 'id'], name='watch_livee_agency__0b78b5_idx')],
+                "verbose_name": "événement en direct",
+                "verbose_name_plural": "événements en direct",
+                "indexes": [
+                    models.Index(fields=["agency", "id"], name="watch_livee_agency__0b78b5_idx")
+                ],
             },
         ),
     ]
