@@ -182,7 +182,11 @@ LEADS_LIVE_CHECK_SECONDS = env_float("LEADS_LIVE_CHECK_SECONDS", 0.25, minimum=0
 LEADS_LIVE_STREAM_SECONDS = env_int("LEADS_LIVE_STREAM_SECONDS", 300, minimum=5)
 # One queue for every worker: Redis when there is one (required for workers on more than one
 # host), else a SQLite file beside the code (one machine: the demo, development).
-_huey_common: dict[str, Any] = {"name": "leadsportal", "utc": True, "immediate": False}
+_huey_common: dict[str, Any] = {
+    "name": env_str("LEADS_TASKS_QUEUE", "leadsportal"),
+    "utc": True,
+    "immediate": False,
+}
 if REDIS_URL:
     HUEY: dict[str, Any] = {**_huey_common, "huey_class": "huey.RedisHuey", "url": REDIS_URL}
 else:
