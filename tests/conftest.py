@@ -47,6 +47,15 @@ def _tasks_in_memory() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_event_feed_after_the_test() -> Iterator[None]:
+    """The reader of live events a page's stream starts must not outlive the test's database."""
+    yield
+    from leadsportal.watch.events import event_feed_stop
+
+    event_feed_stop()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (tokens, leads, the fingerprint index's memory):
     what one test cached must not answer for another's rolled-back database."""

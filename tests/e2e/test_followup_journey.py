@@ -1,8 +1,8 @@
-"""Follow-up journey: new-lead marks, the tabs' counts, the live banner (paused while the browser
-tab is hidden) and the follow-up block swapped in place, under the strict CSP.
+"""Follow-up journey: new-lead marks, the tabs' counts, the live banner pushed by the watcher
+and the follow-up block swapped in place, under the strict CSP.
 
-The page's clock is Playwright's fake one: "a minute later" is a jump of the fake clock, not a
-wait. The leads are added to the sandbox as they would arrive from the portals.
+The leads are added to the sandbox as they would arrive from the portals; the watcher's poll
+(`agency_poll`, what the workers run every interval) is called by the test.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from leadsportal.watch.poll import agency_poll
 from tests.e2e.helpers import htmx_swap
 
 pytestmark = pytest.mark.browser
@@ -17,27 +18,14 @@ pytestmark = pytest.mark.browser
 PARIS = "agence-paris-demo"
 
 
-def set_visibility(page: Page, state: str) -> None:
-    page.evaluate(
-        """state => {
-            Object.defineProperty(document, "visibilityState", {configurable: true, get: () => state});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }""",
-        state,
-    )
-
-
 def test_new_leads_arrive_live_and_the_follow_up_changes_in_place(
     browse, paris, make_member, sandbox
 ):
     agent = make_member("agent.paris", (paris, "agent"))
+    agency_poll(agency=paris)  # the watcher is running
     first = sandbox.add_lead(PARIS, lead_type="SELLER")
+    agency_poll(agency=paris)
     page = browse(agent)
-    polls: list[str] = []
-    page.on(
-        "request", lambda request: "/suivi/nouveaux/" in request.url and polls.append(request.url)
-    )
-    page.clock.install()
     page.goto("/leads/")
 
     # The new lead is marked, and counted on its tabs (loaded after the page).
@@ -46,22 +34,23 @@ def test_new_leads_arrive_live_and_the_follow_up_changes_in_place(
     expect(page.get_by_test_id("tab-count-all")).to_contain_text("1")
     expect(page.get_by_test_id("tab-count-seller")).to_contain_text("1")
     expect(page.get_by_test_id("tab-count-agency")).to_have_text("")
+    page.wait_for_load_state("networkidle")
 
-    # A minute later the list asks for new leads: the banner shows the one that arrived.
+    # The watcher sees new leads: the list's banner, the title and the tabs' counts follow,
+    # with no request from the page.
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
     second = sandbox.add_lead(PARIS, lead_type="AGENCY")
-    page.clock.fast_forward(61_000)
+    agency_poll(agency=paris)
     banner = page.get_by_test_id("new-leads-banner")
     expect(banner).to_contain_text("1 nouveau lead")
-    assert len(polls) == 1
-
-    # Browser tab hidden: no polling at all. Visible again: it asks at once.
-    set_visibility(page, "hidden")
+    expect(page).to_have_title("(1) Tous les leads — leadsportal")
+    expect(page.get_by_test_id("tab-count-agency")).to_contain_text("1")
     third = sandbox.add_lead(PARIS, lead_type="CLASSIFIED")
-    page.clock.fast_forward(180_000)
-    assert len(polls) == 1
-    set_visibility(page, "visible")
+    agency_poll(agency=paris)
     expect(banner).to_contain_text("2 nouveaux leads")
-    assert len(polls) == 2
+    expect(page).to_have_title("(2) Tous les leads — leadsportal")
+    assert requests == []
 
     # "Afficher" refreshes the list in place: the new leads are listed, the banner is gone.
     with htmx_swap(page):

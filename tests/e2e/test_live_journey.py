@@ -1,0 +1,81 @@
+"""Real time: an agent reading a lead's detail learns of a new lead (title count, toast, no
+contact name), claims it from the toast; the manager sees who has it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from leadsportal.agencies.models import Agency
+from leadsportal.watch.poll import agency_poll
+
+pytestmark = pytest.mark.browser
+
+PARIS = "agence-paris-demo"
+
+
+def test_an_agent_on_a_lead_page_is_told_of_a_new_lead_and_claims_it(
+    browse, paris, make_member, sandbox
+):
+    paris.assignment_rule = Agency.AssignmentRule.FIRST_TO_CLAIM
+    paris.save()
+    agent = make_member("agent.paris", (paris, "agent"))
+    manager = make_member("manager.paris", (paris, "manager"))
+    agency_poll(agency=paris)  # the watcher is running
+    reading = sandbox.add_lead(PARIS, lead_type="SELLER")
+    agency_poll(agency=paris)
+
+    page = browse(agent)
+    page.goto(f"/lead/{reading}/")
+    title = page.title()
+    page.wait_for_load_state("networkidle")
+
+    new = sandbox.add_lead(
+        PARIS,
+        lead_type="CLASSIFIED",
+        contactRequest={"firstName": "Hélène", "lastName": "Marchand"},
+    )
+    agency_poll(agency=paris)
+    expect(page).to_have_title(f"(1) {title}")
+    toast = page.get_by_test_id("live-toast")
+    expect(toast).to_have_count(1)
+    expect(toast).to_contain_text("Nouveau lead")
+    expect(toast).to_contain_text("Annonce")
+    expect(toast).to_contain_text("réf.")
+    expect(toast).not_to_contain_text("Hélène")
+    expect(toast).not_to_contain_text("Marchand")
+    browse.screenshot(page, "toast")
+
+    toast.get_by_test_id("live-toast-claim").click()
+    expect(toast.get_by_test_id("claim-result")).to_have_text("Ce lead est à vous.")
+
+    boss = browse(manager)
+    boss.goto(f"/lead/{new}/")
+    expect(boss.get_by_test_id("followup-panel")).to_contain_text("agent.paris")
+    expect(boss.get_by_test_id("followup-panel")).to_contain_text("assigné à agent.paris")
+
+    toast.get_by_test_id("live-toast-open").click()
+    expect(page).to_have_url(f"/lead/{new}/")
+    expect(page.get_by_test_id("waiting")).to_contain_text("en attente depuis")
+    assert not page.title().startswith("(")
+
+
+def test_a_colleague_claim_disables_the_button_on_the_other_pages(
+    browse, paris, make_member, sandbox
+):
+    paris.assignment_rule = Agency.AssignmentRule.FIRST_TO_CLAIM
+    paris.save()
+    alice = make_member("alice", (paris, "agent"))
+    bruno = make_member("bruno", (paris, "agent"))
+    agency_poll(agency=paris)
+    pages = [browse(alice, path="/leads/"), browse(bruno, path="/leads/")]
+    for page in pages:
+        page.wait_for_load_state("networkidle")
+    sandbox.add_lead(PARIS)
+    agency_poll(agency=paris)
+    for page in pages:
+        expect(page.get_by_test_id("live-toast-claim")).to_be_visible()
+    pages[0].get_by_test_id("live-toast-claim").click()
+    expect(pages[0].get_by_test_id("claim-result")).to_have_text("Ce lead est à vous.")
+    expect(pages[1].get_by_test_id("live-toast-claim")).to_have_count(0)
+    expect(pages[1].get_by_test_id("live-toast")).to_contain_text("Pris par alice")
