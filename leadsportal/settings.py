@@ -193,7 +193,12 @@ else:
     HUEY = {
         **_huey_common,
         "huey_class": "huey.SqliteHuey",
-        "filename": env_str("LEADS_TASKS_SQLITE", str(BASE_DIR / "tasks.sqlite3")),
+        # In the production image the code is read-only: a file of the container's /tmp (the
+        # worker refuses to start without Redis in production, see leads_worker).
+        "filename": env_str(
+            "LEADS_TASKS_SQLITE",
+            "/tmp/leadsportal-tasks.sqlite3" if PRODUCTION else str(BASE_DIR / "tasks.sqlite3"),  # noqa: S108
+        ),
     }
 HUEY["consumer"] = {
     "workers": env_int("LEADS_WORKER_THREADS", 16, minimum=1),

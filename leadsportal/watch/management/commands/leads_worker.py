@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from huey.consumer_options import ConsumerConfig
 from huey.contrib.djhuey import HUEY
 
@@ -29,6 +29,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import leadsportal.watch.tasks  # noqa: F401 - registers the tasks with the consumer
 
+        if settings.PRODUCTION and not settings.REDIS_URL:
+            raise CommandError(
+                "REDIS_URL est requis en production : les serveurs web et les workers partagent "
+                "la file des tâches (docs/DEPLOYMENT.md)."
+            )
         consumer_options = dict(settings.HUEY.get("consumer", {}))
         if options["workers"]:
             consumer_options["workers"] = options["workers"]
