@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,7 +25,7 @@ from leadsportal.watch.models import LiveEvent
 Rule = Agency.AssignmentRule
 
 
-def round_robin_next(*, agency: Agency, now: datetime | None = None) -> AbstractUser | None:
+def round_robin_next(*, agency: Agency, now: datetime | None = None) -> User | None:
     """The available, active member who has waited longest for a round-robin lead; marks
     them as served. None when nobody is available. Serialised per agency (a row lock); the
     turn is marked with the clock of the pick (leads of one poll share their `now`)."""
@@ -44,7 +44,7 @@ def round_robin_next(*, agency: Agency, now: datetime | None = None) -> Abstract
     return membership.user
 
 
-def _announce_assignment(followup: LeadFollowup, assignee: AbstractUser) -> None:
+def _announce_assignment(followup: LeadFollowup, assignee: User) -> None:
     agency = followup.agency
     event_publish(
         agency=agency,
@@ -59,7 +59,7 @@ def _announce_assignment(followup: LeadFollowup, assignee: AbstractUser) -> None
 
 def round_robin_assign(
     *, followup: LeadFollowup, now: datetime | None = None
-) -> AbstractUser | None:
+) -> User | None:
     """Give an unassigned lead to the next available member (nothing if someone has it)."""
     if followup.assignee_id is not None:
         return None
@@ -76,10 +76,10 @@ def round_robin_assign(
 @dataclass(frozen=True)
 class ClaimResult:
     claimed: bool  # True: the lead is now the claimer's
-    assignee: AbstractUser | None  # who has it now
+    assignee: User | None  # who has it now
 
 
-def lead_claim(*, followup: LeadFollowup, user: AbstractUser) -> ClaimResult:
+def lead_claim(*, followup: LeadFollowup, user: User) -> ClaimResult:
     """ "Je le prends": the lead becomes the user's unless someone has it already."""
     followup_assignee_set(followup=followup, actor=user, assignee=user, only_if_unassigned=True)
     claimed = followup.assignee_id == user.pk
@@ -88,7 +88,7 @@ def lead_claim(*, followup: LeadFollowup, user: AbstractUser) -> ClaimResult:
     return ClaimResult(claimed=claimed, assignee=followup.assignee)
 
 
-def claim_fallback(*, followup: LeadFollowup, now: datetime | None = None) -> AbstractUser | None:
+def claim_fallback(*, followup: LeadFollowup, now: datetime | None = None) -> User | None:
     """The claim delay is over: round-robin if nobody claimed the lead and the rule holds."""
     if followup.agency.assignment_rule != Rule.FIRST_TO_CLAIM:
         return None

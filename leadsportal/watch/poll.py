@@ -118,13 +118,13 @@ def agency_poll(
     watch = watch_state(agency)
     if not force and watch.next_poll_at and watch.next_poll_at > now:
         return PollResult(polled=False)
-    first_poll = watch.newest_created_at is None
+    newest_seen = watch.newest_created_at
+    first_poll = newest_seen is None
     overlap = timedelta(seconds=settings.LEADS_WATCH_OVERLAP)
-    start = (
-        (watch.newest_created_at - overlap)
-        if not first_poll
-        else now - max(overlap, timedelta(hours=1))
-    )
+    if newest_seen is None:
+        start = now - max(overlap, timedelta(hours=1))
+    else:
+        start = newest_seen - overlap
     try:
         leads, calls = _read_window(agency, start, now + CLOCK_MARGIN)
     except LeadsApiError as error:
@@ -153,7 +153,7 @@ def agency_poll(
     newest = max((lead.meta.creation_date for lead in leads), default=None)
     if first_poll:
         watch.newest_created_at = newest or now
-    elif newest is not None and newest > watch.newest_created_at:  # type: ignore[operator]
+    elif newest is not None and newest_seen is not None and newest > newest_seen:
         watch.newest_created_at = newest
     watch.state = AgencyWatch.State.OK
     watch.consecutive_failures = 0
