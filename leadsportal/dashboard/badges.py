@@ -63,34 +63,51 @@ WAITING_SHOWN_FOR = timedelta(hours=48)
 
 
 def waiting_clock(
-    created_at: datetime, followup: LeadFollowup | None, *, now: datetime | None = None
+    created_at: datetime,
+    followup: LeadFollowup | None,
+    *,
+    now: datetime | None = None,
+    compact: bool = False,
 ) -> SafeString | str:
     """ "En attente depuis 12 min" on a lead nobody has answered yet (its status never
-    changed), kept up to date by static/js/app.js; nothing after WAITING_SHOWN_FOR."""
+    changed), kept up to date by static/js/app.js; nothing after WAITING_SHOWN_FOR. Compact
+    (a list's cell): "⏱ 12 min", the full sentence for screen readers and on hover."""
     if followup is not None and followup.first_status_change_at is not None:
         return ""
     waited = (now or timezone.now()) - created_at
     if waited > WAITING_SHOWN_FOR:
         return ""
+    duration = duration_label(waited.total_seconds())
+    sentence = _("en attente depuis %(duration)s") % {"duration": duration}
+    if compact:
+        return format_html(
+            '<time class="waiting nowrap" datetime="{}" data-waiting-since="{}" data-compact '
+            'title="{}" aria-label="{}" data-testid="waiting">⏱ {}</time>',
+            created_at.isoformat(),
+            int(created_at.timestamp()),
+            sentence,
+            sentence,
+            duration,
+        )
     return format_html(
         '<time class="waiting nowrap" datetime="{}" data-waiting-since="{}" '
         'data-testid="waiting">{}</time>',
         created_at.isoformat(),
         int(created_at.timestamp()),
-        _("en attente depuis %(duration)s") % {"duration": duration_label(waited.total_seconds())},
+        sentence,
     )
 
 
 def followup_cell(lead: Lead, marks: LeadMarks) -> SafeString | str:
     followup = marks.followup
-    waiting = waiting_clock(lead.meta.creation_date, followup)
+    waiting = waiting_clock(lead.meta.creation_date, followup, compact=True)
     if followup is None:
-        return format_html("{} {}", "—", waiting) if waiting else "—"
+        return format_html("{}<br>{}", "—", waiting) if waiting else "—"
     badge = status_badge(followup.status)
     if followup.assignee_id is None:
-        return format_html("{} {}", badge, waiting) if waiting else badge
+        return format_html("{}<br>{}", badge, waiting) if waiting else badge
     return format_html(
-        '{} <span class="small muted nowrap" data-testid="assignee">{}</span> {}',
+        '{} <span class="small muted nowrap" data-testid="assignee">{}</span><br>{}',
         badge,
         member_label(followup.assignee),
         waiting,

@@ -263,7 +263,12 @@ class AssignmentRuleForm(forms.ModelForm):
     class Meta:
         model = Agency
         fields = ["assignment_rule", "claim_minutes"]
-        widgets = {"assignment_rule": forms.RadioSelect}
+        widgets = {
+            "assignment_rule": forms.RadioSelect,
+            "claim_minutes": forms.NumberInput(
+                attrs={"class": "settings-minutes", "min": 1, "max": 240}
+            ),
+        }
 
     def clean_claim_minutes(self) -> int:
         minutes: int = self.cleaned_data["claim_minutes"]

@@ -57,9 +57,7 @@ def _announce_assignment(followup: LeadFollowup, assignee: User) -> None:
     )
 
 
-def round_robin_assign(
-    *, followup: LeadFollowup, now: datetime | None = None
-) -> User | None:
+def round_robin_assign(*, followup: LeadFollowup, now: datetime | None = None) -> User | None:
     """Give an unassigned lead to the next available member (nothing if someone has it)."""
     if followup.assignee_id is not None:
         return None

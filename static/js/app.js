@@ -242,7 +242,15 @@
     document.querySelectorAll("[data-waiting-since]").forEach(function (clock) {
       var since = parseInt(clock.dataset.waitingSince, 10);
       if (!since) return;
-      clock.textContent = live.dataset.tWaiting.replace("%(duration)s", durationText(live, now - since));
+      var duration = durationText(live, now - since);
+      var sentence = live.dataset.tWaiting.replace("%(duration)s", duration);
+      if (clock.hasAttribute("data-compact")) {
+        clock.textContent = "⏱ " + duration;
+        clock.setAttribute("title", sentence);
+        clock.setAttribute("aria-label", sentence);
+      } else {
+        clock.textContent = sentence;
+      }
     });
   }
 

@@ -150,7 +150,8 @@ def test_managers_set_the_rule_on_the_agency_settings_page(paris, manager, agent
 def test_a_new_unanswered_lead_shows_how_long_it_has_waited(paris, agent, add_lead):
     lead_id = add_lead(minutes_ago=12)
     page = agent.client.get("/leads/").content.decode()
-    assert "en attente depuis 12 min" in page
+    clock = row_html(page, lead_id)
+    assert 'aria-label="en attente depuis 12 min"' in clock and "⏱ 12 min" in clock
     detail = agent.client.get(f"/lead/{lead_id}/").content.decode()
     assert 'data-testid="waiting"' in detail and "en attente depuis 12 min" in detail
     agent.client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "contacte"})
