@@ -148,4 +148,6 @@ def test_refused_credentials_back_off_for_minutes_and_show_to_managers(paris, ma
     assert watch.next_poll_at == now + timedelta(seconds=60)
 
     page = manager.client.get("/agence/reglages/").content.decode()
-    assert "Identifiants refusés par l&#x27;API" in page or "Identifiants refusés par l'API" in page
+    assert "Identifiants refusés par l&#x27;API" in page
+    # Every page tells the agency's managers (and them only).
+    assert 'data-testid="watch-banner"' in manager.client.get("/leads/").content.decode()

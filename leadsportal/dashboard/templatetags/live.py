@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 
 from leadsportal.agencies.access import current_membership
 from leadsportal.watch.events import latest_event_id
+from leadsportal.watch.models import AgencyWatch
 
 register = template.Library()
 
@@ -27,3 +28,17 @@ def live_connection(context: Context) -> SafeString | str:
     after = latest_event_id(agency=membership.agency)
     url = f"{reverse('dashboard:live_events')}?{urlencode({'after': after})}"
     return render_to_string("dashboard/live/_connection.html", {"stream_url": url}, request)
+
+
+@register.simple_tag(takes_context=True)
+def watch_banner(context: Context) -> SafeString | str:
+    """For the agency's managers, when the watcher cannot reach its API (one query, theirs
+    only): what is wrong, and a link to the settings page that says more."""
+    request = context.get("request")
+    membership = current_membership(request) if request is not None else None
+    if membership is None or not membership.is_manager:
+        return ""
+    watch = AgencyWatch.objects.filter(agency=membership.agency).first()
+    if watch is None or watch.is_healthy:
+        return ""
+    return render_to_string("dashboard/live/_watch_banner.html", {"watch": watch}, request)
