@@ -65,3 +65,88 @@ def test_it_refuses_to_run_in_production(db, settings):
     with pytest.raises(CommandError, match="production"):
         run_demo()
     assert not Agency.objects.exists()
+
+
+def test_the_demo_serves_the_dashboard_with_its_watcher_running(tmp_path):
+    """`uv run manage.py demo` on a fresh database: the server answers, and a lead added to
+    the sandbox is announced by the watcher the demo started, with nothing else run first."""
+    import json
+    import os
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from django.conf import settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    database = tmp_path / "demo.sqlite3"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+        "DATABASE_URL": f"sqlite:///{database}",
+        "LEADS_TASKS_SQLITE": str(tmp_path / "tasks.sqlite3"),
+        "LEADS_WATCH_INTERVAL": "2",
+        "LEADS_SANDBOX_LEADS_PER_CLIENT": "50",
+    }
+    base = f"http://127.0.0.1:{port}"
+    demo = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "manage.py"),
+            "demo",
+            "--addrport",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        stdout=(tmp_path / "demo.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/connexion/", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+                time.sleep(0.5)
+
+        def announced() -> int:
+            with sqlite3.connect(database, timeout=10) as db:
+                return db.execute("SELECT COUNT(*) FROM watch_liveevent").fetchone()[0]
+
+        # The watcher's first poll of each agency (its baseline) comes first.
+        deadline = time.monotonic() + 60
+        while True:
+            with sqlite3.connect(database, timeout=10) as db:
+                polled = db.execute(
+                    "SELECT COUNT(*) FROM watch_agencywatch WHERE polls > 0"
+                ).fetchone()[0]
+            if polled == 2:
+                break
+            assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+            time.sleep(0.5)
+        request = urllib.request.Request(
+            f"{base}/sandbox/_control/leads",
+            data=json.dumps({"client_id": "agence-paris-demo"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 201
+        deadline = time.monotonic() + 30
+        while announced() == 0:
+            assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+            time.sleep(0.5)
+    finally:
+        os.killpg(demo.pid, 2)  # Ctrl-C: the server stops and takes its worker with it
+        try:
+            demo.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(demo.pid, 9)
