@@ -139,8 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not memory, so that the worker processes a test starts see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # A file, not memory, so that the worker processes a test starts see the test database;
+    # one per test run (two runs in one checkout must not delete each other's).
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -188,8 +189,19 @@ _huey_common: dict[str, Any] = {
     "immediate": False,
 }
 if REDIS_URL:
-    HUEY: dict[str, Any] = {**_huey_common, "huey_class": "huey.RedisHuey", "url": REDIS_URL}
+    # Priorities: polls before backfills (watch/tasks.py).
+    HUEY: dict[str, Any] = {
+        **_huey_common,
+        "huey_class": "huey.PriorityRedisHuey",
+        "url": REDIS_URL,
+    }
 else:
+    _db_name = str(DATABASES["default"].get("NAME") or "")
+    _tasks_file = (
+        str(Path(_db_name).with_name(Path(_db_name).stem + "-tasks.sqlite3"))
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and _db_name
+        else str(BASE_DIR / "tasks.sqlite3")
+    )
     HUEY = {
         **_huey_common,
         "huey_class": "huey.SqliteHuey",
@@ -197,7 +209,7 @@ else:
         # worker refuses to start without Redis in production, see leads_worker).
         "filename": env_str(
             "LEADS_TASKS_SQLITE",
-            "/tmp/leadsportal-tasks.sqlite3" if PRODUCTION else str(BASE_DIR / "tasks.sqlite3"),  # noqa: S108
+            "/tmp/leadsportal-tasks.sqlite3" if PRODUCTION else _tasks_file,  # noqa: S108
         ),
     }
 HUEY["consumer"] = {
@@ -209,6 +221,8 @@ HUEY["consumer"] = {
     # blocking reads: SQLite).
     "max_delay": 0.5,
     "check_worker_health": True,
+    # `docker stop` sends SIGTERM: running polls finish (30 s at most) before the worker exits.
+    "graceful_signal": "TERM",
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

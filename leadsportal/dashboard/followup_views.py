@@ -52,6 +52,7 @@ from leadsportal.followup.unread import (
     new_leads_count_by_family,
 )
 from leadsportal.leads_api import Lead, LeadsApiError
+from leadsportal.watch.assignment import assignment_announce
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +152,9 @@ def assignee_change(request: AgencyRequest, lead_id: str) -> HttpResponse:
 
     def apply(followup: LeadFollowup) -> str:
         assignee = form.chosen_assignee()
-        followup_assignee_set(followup=followup, actor=request.user, assignee=assignee)
+        if followup_assignee_set(followup=followup, actor=request.user, assignee=assignee):
+            # The assignee is told on their open pages; claim buttons elsewhere go away.
+            assignment_announce(followup=followup, assignee=assignee)
         if assignee is None:
             return _("Le lead n'est plus assigné.")
         return _("Lead assigné à %(name)s.") % {

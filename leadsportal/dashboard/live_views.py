@@ -11,7 +11,6 @@ thread, which is fine for a few pages.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -35,8 +34,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.access import AgencyRequest, agency_required, user_memberships
 from leadsportal.agencies.members import agency_members, member_label
+from leadsportal.agencies.models import Agency
 from leadsportal.dashboard.labels import LEAD_TYPES, label, portal_label
 from leadsportal.dashboard.pages import checked_lead_id, safe_back_url
 from leadsportal.followup.records import followup_open
@@ -59,13 +59,11 @@ def _family(lead_type: str) -> str:
 class _Renderer:
     """Renders each event for one member, with what was read when the stream opened."""
 
-    def __init__(self, request: AgencyRequest) -> None:
+    def __init__(self, request: AgencyRequest, agency: Agency) -> None:
         self.user_id = request.user.pk
         self.language = translation.get_language()
         self.csrf_token = get_token(request)
-        self.labels = {
-            user.pk: member_label(user) for user in agency_members(agency=request.agency)
-        }
+        self.labels = {user.pk: member_label(user) for user in agency_members(agency=agency)}
         self.template = get_template(TOAST)
 
     def message(self, event: Event) -> str:
@@ -106,33 +104,52 @@ def live_events(request: AgencyRequest) -> HttpResponse:
     after = _after(request)
     if after is None:
         return HttpResponseBadRequest(_("Paramètre « after » invalide."))
+    # The agency the page was rendered for (a tab keeps its agency when another tab of the
+    # same person switches), provided the person is still one of its members.
+    agency = request.agency
+    wanted = request.GET.get("agency", "")
+    if wanted:
+        chosen = next(
+            (m.agency for m in user_memberships(request) if str(m.agency_id) == wanted), None
+        )
+        if chosen is None:
+            raise Http404("not a member of that agency")
+        agency = chosen
     feed = event_feed()
-    cursor = EventCursor(agency_id=request.agency.pk, after=after)
-    renderer = _Renderer(request)
-    backlog = cursor.take(events_after(agency_id=request.agency.pk, after=after))
+    cursor = EventCursor(agency_id=agency.pk, after=after)
+    renderer = _Renderer(request, agency)
+    backlog = cursor.take(events_after(agency_id=agency.pk, after=after))
     deadline = time.monotonic() + settings.LEADS_LIVE_STREAM_SECONDS
 
     def first() -> str:
         # The browser reconnects 1 s after the stream ends (at LEADS_LIVE_STREAM_SECONDS).
         return "retry: 1000\n\n" + "".join(renderer.message(event) for event in backlog)
 
+    agency_id = cursor.agency_id
+    seen, _recent = feed.recent(agency_id=agency_id)
+
     def sync_stream() -> Iterator[str]:
+        nonlocal seen
         yield first()
-        # The thread waits on the feed from now on: its database connection is not needed.
-        connection.close()
         while (left := deadline - time.monotonic()) > 0:
-            feed.wait_sync(min(HEARTBEAT_SECONDS, left))
-            events = cursor.take(feed.recent(agency_id=cursor.agency_id))
-            yield "".join(renderer.message(event) for event in events) or ": \n\n"
+            feed.wait_sync(agency_id=agency_id, seen=seen, timeout=min(HEARTBEAT_SECONDS, left))
+            seen, recent = feed.recent(agency_id=agency_id)
+            yield "".join(renderer.message(event) for event in cursor.take(recent)) or ": \n\n"
 
     async def async_stream() -> AsyncIterator[str]:
+        nonlocal seen
         yield first()
         while (left := deadline - time.monotonic()) > 0:
-            await feed.wait_async(agency_id=cursor.agency_id, timeout=min(HEARTBEAT_SECONDS, left))
-            events = cursor.take(feed.recent(agency_id=cursor.agency_id))
-            yield "".join(renderer.message(event) for event in events) or ": \n\n"
-            await asyncio.sleep(0)
+            await feed.wait_async(
+                agency_id=agency_id, seen=seen, timeout=min(HEARTBEAT_SECONDS, left)
+            )
+            seen, recent = feed.recent(agency_id=agency_id)
+            yield "".join(renderer.message(event) for event in cursor.take(recent)) or ": \n\n"
 
+    # Everything the stream needs was read: give the request's database connection back, or a
+    # thousand open pages would hold a thousand connections (no middleware after this view
+    # queries the database: the session is not modified, messages are not stored).
+    connection.close()
     stream = async_stream() if isinstance(request, ASGIRequest) else sync_stream()
     response = StreamingHttpResponse(stream, content_type="text/event-stream; charset=utf-8")
     response["X-Accel-Buffering"] = "no"  # a reverse proxy must not hold the events back

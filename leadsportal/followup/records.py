@@ -164,9 +164,10 @@ def followup_assignee_set(
     actor: User | None,
     assignee: User | None,
     only_if_unassigned: bool = False,
-) -> LeadFollowup:
-    """Assign the lead (None: nobody). actor=None is the agency's assignment rule;
-    only_if_unassigned leaves a lead that someone took meanwhile with them (claims, rules)."""
+) -> bool:
+    """Assign the lead (None: nobody); True when it changed hands. actor=None is the agency's
+    assignment rule; only_if_unassigned leaves a lead that someone took meanwhile with them
+    (claims, rules). `followup` is updated in place either way."""
     if (
         assignee is not None
         and not Membership.objects.filter(agency_id=followup.agency_id, user=assignee).exists()
@@ -182,7 +183,7 @@ def followup_assignee_set(
             only_if_unassigned and row.assignee_id is not None
         ):
             followup.assignee = row.assignee
-            return followup
+            return False
         old = member_label(row.assignee)
         row.assignee = assignee
         row.save(update_fields=["assignee", "updated_at"])
@@ -195,7 +196,7 @@ def followup_assignee_set(
             new_value=member_label(assignee)[:150],
         )
     followup.assignee = assignee
-    return followup
+    return True
 
 
 def followup_note_add(*, followup: LeadFollowup, author: User, body: str) -> LeadNote:

@@ -25,23 +25,42 @@ from leadsportal.watch.models import LiveEvent
 Rule = Agency.AssignmentRule
 
 
-def round_robin_next(*, agency: Agency, now: datetime | None = None) -> User | None:
-    """The available, active member who has waited longest for a round-robin lead; marks
-    them as served. None when nobody is available. Serialised per agency (a row lock); the
-    turn is marked with the clock of the pick (leads of one poll share their `now`)."""
-    now = max(now or timezone.now(), timezone.now())
-    with transaction.atomic():
-        Agency.objects.select_for_update().filter(pk=agency.pk).values_list("pk").first()
-        membership = (
-            Membership.objects.filter(agency=agency, available=True, user__is_active=True)
-            .select_related("user")
-            .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
-            .first()
-        )
-        if membership is None:
-            return None
-        Membership.objects.filter(pk=membership.pk).update(last_assigned_at=now)
+# claim_fallback's answer when the delay is over but nobody is available: try again later.
+FALLBACK_NOBODY_AVAILABLE = object()
+
+
+def _next_member(*, agency: Agency, now: datetime) -> User | None:
+    """The available, active member who has waited longest for a round-robin lead, marked as
+    served (inside the caller's transaction, after the agency's row lock)."""
+    Agency.objects.select_for_update().filter(pk=agency.pk).values_list("pk").first()
+    membership = (
+        Membership.objects.filter(agency=agency, available=True, user__is_active=True)
+        .select_related("user")
+        .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
+        .first()
+    )
+    if membership is None:
+        return None
+    Membership.objects.filter(pk=membership.pk).update(last_assigned_at=now)
     return membership.user
+
+
+def round_robin_assign(*, followup: LeadFollowup, now: datetime | None = None) -> User | None:
+    """Give an unassigned lead to the next available member, in one transaction: the lead's
+    row is locked first, so a claim meanwhile keeps the lead and costs nobody their turn.
+    The turn is marked with the clock of the pick (leads of one poll share their `now`)."""
+    moment = max(now or timezone.now(), timezone.now())
+    with transaction.atomic():
+        row = LeadFollowup.objects.select_for_update(of=("self",)).get(pk=followup.pk)
+        if row.assignee_id is not None:
+            return None
+        assignee = _next_member(agency=followup.agency, now=moment)
+        if assignee is None:
+            return None
+        changed = followup_assignee_set(
+            followup=followup, actor=None, assignee=assignee, only_if_unassigned=True
+        )
+    return assignee if changed else None
 
 
 def _announce_assignment(followup: LeadFollowup, assignee: User) -> None:
@@ -57,18 +76,10 @@ def _announce_assignment(followup: LeadFollowup, assignee: User) -> None:
     )
 
 
-def round_robin_assign(*, followup: LeadFollowup, now: datetime | None = None) -> User | None:
-    """Give an unassigned lead to the next available member (nothing if someone has it)."""
-    if followup.assignee_id is not None:
-        return None
-    assignee = round_robin_next(agency=followup.agency, now=now)
-    if assignee is None:
-        return None
-    before = followup.assignee_id
-    followup_assignee_set(followup=followup, actor=None, assignee=assignee, only_if_unassigned=True)
-    if before is None and followup.assignee_id == assignee.pk:
-        return assignee
-    return None
+def assignment_announce(*, followup: LeadFollowup, assignee: User | None) -> None:
+    """A person assigned the lead from its page: every open page learns who has it."""
+    if assignee is not None:
+        _announce_assignment(followup, assignee)
 
 
 @dataclass(frozen=True)
@@ -78,19 +89,25 @@ class ClaimResult:
 
 
 def lead_claim(*, followup: LeadFollowup, user: User) -> ClaimResult:
-    """ "Je le prends": the lead becomes the user's unless someone has it already."""
-    followup_assignee_set(followup=followup, actor=user, assignee=user, only_if_unassigned=True)
+    """ "Je le prends": the lead becomes the user's unless someone has it already (the open
+    pages learn it only when it changed hands)."""
+    changed = followup_assignee_set(
+        followup=followup, actor=user, assignee=user, only_if_unassigned=True
+    )
     claimed = followup.assignee_id == user.pk
-    if claimed:
+    if changed:
         _announce_assignment(followup, user)
     return ClaimResult(claimed=claimed, assignee=followup.assignee)
 
 
-def claim_fallback(*, followup: LeadFollowup, now: datetime | None = None) -> User | None:
-    """The claim delay is over: round-robin if nobody claimed the lead and the rule holds."""
-    if followup.agency.assignment_rule != Rule.FIRST_TO_CLAIM:
+def claim_fallback(*, followup: LeadFollowup, now: datetime | None = None) -> object:
+    """The claim delay is over: round-robin if nobody claimed the lead and the rule holds.
+    The assignee, None when there is nothing to do, or FALLBACK_NOBODY_AVAILABLE."""
+    if followup.agency.assignment_rule != Rule.FIRST_TO_CLAIM or followup.assignee_id:
         return None
     assignee = round_robin_assign(followup=followup, now=now)
-    if assignee is not None:
-        _announce_assignment(followup, assignee)
+    if assignee is None:
+        followup.refresh_from_db(fields=["assignee"])
+        return None if followup.assignee_id else FALLBACK_NOBODY_AVAILABLE
+    _announce_assignment(followup, assignee)
     return assignee

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import close_old_connections, connection
-from django.db.models import Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
@@ -133,6 +133,8 @@ class EventFeed:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
+        self._sequence: dict[int, int] = {}  # per agency: bumped with each new event
+        self._last_error_log = 0.0
 
     def ensure_started(self) -> None:
         with self._start_lock:
@@ -146,7 +148,10 @@ class EventFeed:
             try:
                 self.read_new()
             except Exception:
-                logger.exception("live events could not be read")
+                # The database is away: said once a minute, not four times a second.
+                if time.monotonic() - self._last_error_log > 60:
+                    self._last_error_log = time.monotonic()
+                    logger.exception("live events could not be read")
                 close_old_connections()
             self._stop.wait(self.check_seconds)
         connection.close()
@@ -164,10 +169,19 @@ class EventFeed:
                 LiveEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
             )
             return []
-        recent = timezone.now() - self.LATE_COMMIT
-        rows = LiveEvent.objects.filter(Q(id__gt=self.last_id) | Q(created_at__gte=recent))
+        # Two indexed reads: what follows the last id, and the rows of the last few seconds
+        # below it that were not there at the last read (committed late).
+        newer = list(LiveEvent.objects.filter(id__gt=self.last_id).order_by("id")[:1000])
+        late = [
+            row
+            for row in LiveEvent.objects.filter(
+                id__lte=self.last_id, created_at__gte=timezone.now() - self.LATE_COMMIT
+            ).order_by("id")[:1000]
+            if row.pk not in self._known
+        ]
         self.reads += 1
-        events = [_event(row) for row in rows.order_by("id")[:1000] if row.pk not in self._known]
+        events = sorted((_event(row) for row in (*late, *newer)), key=lambda e: e.id)
+        events = [event for event in events if event.id not in self._known]
         if not events:
             return []
         with self._condition:
@@ -177,6 +191,7 @@ class EventFeed:
                 queue = self._by_agency.setdefault(event.agency_id, deque(maxlen=self.PER_AGENCY))
                 queue.append(event)
                 woken.add(event.agency_id)
+                self._sequence[event.agency_id] = self._sequence.get(event.agency_id, 0) + 1
             self.last_id = max(self.last_id, events[-1].id)
             while len(self._known) > self.KNOWN:
                 del self._known[next(iter(self._known))]
@@ -187,18 +202,22 @@ class EventFeed:
                 loop.call_soon_threadsafe(flag.set)
         return events
 
-    def recent(self, *, agency_id: int) -> list[Event]:
+    def recent(self, *, agency_id: int) -> tuple[int, list[Event]]:
+        """The agency's recent events, with the sequence number to wait from."""
         with self._condition:
-            return list(self._by_agency.get(agency_id, ()))
+            return self._sequence.get(agency_id, 0), list(self._by_agency.get(agency_id, ()))
 
-    def wait_sync(self, timeout: float) -> None:
+    def wait_sync(self, *, agency_id: int, seen: int, timeout: float) -> None:
+        """Until the agency has events after sequence `seen` (at once if it has already)."""
         with self._condition:
-            self._condition.wait(timeout)
+            self._condition.wait_for(lambda: self._sequence.get(agency_id, 0) != seen, timeout)
 
-    async def wait_async(self, *, agency_id: int, timeout: float) -> None:
+    async def wait_async(self, *, agency_id: int, seen: int, timeout: float) -> None:
         flag = asyncio.Event()
         waiter = (asyncio.get_running_loop(), flag)
         with self._condition:
+            if self._sequence.get(agency_id, 0) != seen:
+                return  # something came while the stream was sending
             self._waiters.setdefault(agency_id, set()).add(waiter)
         try:
             await asyncio.wait_for(flag.wait(), timeout)
@@ -210,15 +229,21 @@ class EventFeed:
 
 
 class EventCursor:
-    """What one open page has been sent: the events after the id it was rendered with."""
+    """What one open page has been sent: the events after the id it was rendered with, and
+    those created just before it opened (a lower id committed late), each once."""
 
-    def __init__(self, *, agency_id: int, after: int) -> None:
+    def __init__(self, *, agency_id: int, after: int, opened_at: datetime | None = None) -> None:
         self.agency_id = agency_id
         self.after = after
+        self.late_since = (opened_at or timezone.now()) - EventFeed.LATE_COMMIT
         self.sent: set[int] = set()
 
     def take(self, events: Iterable[Event]) -> list[Event]:
-        fresh = [e for e in events if e.id > self.after and e.id not in self.sent]
+        fresh = [
+            e
+            for e in events
+            if (e.id > self.after or e.created_at >= self.late_since) and e.id not in self.sent
+        ]
         self.sent.update(e.id for e in fresh)
         return sorted(fresh, key=lambda e: e.id)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies.models import Agency
@@ -32,6 +33,8 @@ class AgencyWatch(models.Model):
     last_poll_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     polls = models.PositiveBigIntegerField(default=0)
+    # Set while a worker polls the agency (renewed page by page): one poll at a time.
+    busy_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("surveillance d'agence")
@@ -41,8 +44,23 @@ class AgencyWatch(models.Model):
         return f"{self.agency_id}: {self.state}"
 
     @property
+    def is_stalled(self) -> bool:
+        """Listening in name only: no successful poll for three intervals and more (no worker
+        running, the queue down, threads stuck)."""
+        if self.state != self.State.OK or self.last_success_at is None:
+            return False
+        quiet_for = (timezone.now() - self.last_success_at).total_seconds()
+        return quiet_for > max(3 * settings.LEADS_WATCH_INTERVAL, 60)
+
+    @property
     def is_healthy(self) -> bool:
-        return self.state in {self.State.STARTING, self.State.OK}
+        return self.state in {self.State.STARTING, self.State.OK} and not self.is_stalled
+
+    @property
+    def state_label(self) -> str:
+        if self.is_stalled:
+            return str(_("Plus d'interrogation depuis plusieurs minutes (aucun worker ?)"))
+        return str(self.get_state_display())
 
 
 class WatchLease(models.Model):

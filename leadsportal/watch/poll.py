@@ -10,12 +10,14 @@ failure doubles its pause (a 429's Retry-After when longer), up to LEADS_WATCH_M
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
@@ -39,8 +41,15 @@ from leadsportal.watch.models import AgencyWatch, LiveEvent
 
 logger = logging.getLogger(__name__)
 
-# A poll reads at most this many pages (of 100): a flood beyond is caught up by the next polls.
-MAX_PAGES = 5
+# A poll reads at most this many pages (of 100) of its window.
+MAX_PAGES = 20
+# After a long pause the watcher reads forward this much at a time (oldest window first).
+CATCH_UP_WINDOW = timedelta(hours=6)
+# Leads older than this when first seen (a catch-up) are indexed without a toast or an
+# assignment: they are in the lists, and waking everyone for yesterday's leads helps nobody.
+ANNOUNCE_WITHIN = timedelta(hours=1)
+# Lead ids as the API makes them (anything else is left out rather than stored).
+LEAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # Creation dates a little in the future (clocks differ) are still in the window.
 CLOCK_MARGIN = timedelta(minutes=1)
 # Refused credentials are not retried every few seconds: an administrator must act.
@@ -65,9 +74,8 @@ def watch_state(agency: Agency) -> AgencyWatch:
     return watch
 
 
-def _pause_after_failure(watch: AgencyWatch, error: LeadsApiError) -> float:
+def _pause_after_failure(failures: int, error: LeadsApiError) -> float:
     interval = settings.LEADS_WATCH_INTERVAL
-    failures = watch.consecutive_failures
     if isinstance(error, LeadsApiAuthError):
         pause = REFUSED_FIRST_PAUSE * 2 ** min(failures - 1, 10)
     else:
@@ -100,7 +108,39 @@ def _read_window(agency: Agency, start: datetime, end: datetime) -> tuple[list[L
         leads.extend(page.leads)
         if not page.leads or index >= page.page_count:
             break
+        _busy_extend(agency)
     return leads, calls
+
+
+def _busy_take(agency: Agency, now: datetime) -> bool:
+    """One poll of an agency at a time: a stalled upstream holds one worker thread, not one
+    per interval. The claim lapses BUSY_FOR after its last renewal (a worker that died)."""
+    free = Q(busy_until__isnull=True) | Q(busy_until__lt=now)
+    return bool(
+        AgencyWatch.objects.filter(free, agency=agency).update(busy_until=now + _busy_for())
+    )
+
+
+def _busy_for() -> timedelta:
+    return timedelta(seconds=2 * settings.LEADS_WATCH_INTERVAL)
+
+
+def _busy_extend(agency: Agency) -> None:
+    AgencyWatch.objects.filter(agency=agency).update(busy_until=timezone.now() + _busy_for())
+
+
+def _window(newest_seen: datetime | None, now: datetime) -> tuple[datetime, datetime, bool]:
+    """[start, end) of the next read, and whether it reaches now. After a long pause (an
+    outage, workers down) the watcher walks forward CATCH_UP_WINDOW at a time, oldest first,
+    so that no lead is skipped whatever the number that piled up."""
+    overlap = timedelta(seconds=settings.LEADS_WATCH_OVERLAP)
+    if newest_seen is None:
+        return now - max(overlap, timedelta(hours=1)), now + CLOCK_MARGIN, True
+    start = newest_seen - overlap
+    end = now + CLOCK_MARGIN
+    if end - start > CATCH_UP_WINDOW:
+        return start, start + CATCH_UP_WINDOW, False
+    return start, end, True
 
 
 def agency_poll(
@@ -111,62 +151,99 @@ def agency_poll(
     force: bool = False,
     claim_window: ClaimWindow | None = None,
 ) -> PollResult:
-    """Poll the agency once (unless it is backing off and not `force`d). `claim_window` is
-    called for each new lead under the "first to claim" rule (the task engine schedules the
-    round-robin fallback)."""
+    """Poll the agency once (unless it is backing off and not `force`d, or another worker is
+    polling it). `claim_window` is called for each new lead under the "first to claim" rule
+    (the task engine schedules the round-robin fallback)."""
     now = now or clock()
     watch = watch_state(agency)
     if not force and watch.next_poll_at and watch.next_poll_at > now:
         return PollResult(polled=False)
+    if not _busy_take(agency, now):
+        return PollResult(polled=False)
+    try:
+        return _poll(agency=agency, watch=watch, now=now, claim_window=claim_window)
+    finally:
+        AgencyWatch.objects.filter(agency=agency).update(busy_until=None)
+
+
+def _poll(
+    *, agency: Agency, watch: AgencyWatch, now: datetime, claim_window: ClaimWindow | None
+) -> PollResult:
     newest_seen = watch.newest_created_at
     first_poll = newest_seen is None
-    overlap = timedelta(seconds=settings.LEADS_WATCH_OVERLAP)
-    if newest_seen is None:
-        start = now - max(overlap, timedelta(hours=1))
-    else:
-        start = newest_seen - overlap
+    start, end, reaches_now = _window(newest_seen, now)
+    calls = 0
     try:
-        leads, calls = _read_window(agency, start, now + CLOCK_MARGIN)
-    except LeadsApiError as error:
-        watch.consecutive_failures += 1
-        pause = _pause_after_failure(watch, error)
-        watch.state = _state_for(error)
-        watch.next_poll_at = now + timedelta(seconds=pause)
-        watch.last_poll_at = now
-        watch.polls += 1
-        watch.save()
-        logger.warning(
-            "lead watcher: upstream error",
-            extra={
-                "agency_id": agency.pk,
-                "error": type(error).__name__,
-                "failures": watch.consecutive_failures,
-                "pause_seconds": pause,
-            },
+        leads, calls = _read_window(agency, start, end)
+        leads = [lead for lead in leads if LEAD_ID.match(lead.lead_id)]
+        contact_fingerprints_sync(agency=agency, leads=leads, now=now, remember=False)
+        new = _announce(
+            agency=agency, leads=leads, now=now, silently=first_poll, claim_window=claim_window
         )
-        return PollResult(polled=True, error=type(error).__name__)
-
-    contact_fingerprints_sync(agency=agency, leads=leads, now=now, remember=False)
-    new = _announce(
-        agency=agency, leads=leads, now=now, silently=first_poll, claim_window=claim_window
-    )
+    except Exception as error:  # an upstream fault, or our own database: back off the same
+        return _failed(agency, watch, now, error, calls)
     newest = max((lead.meta.creation_date for lead in leads), default=None)
     if first_poll:
-        watch.newest_created_at = newest or now
-    elif newest is not None and newest_seen is not None and newest > newest_seen:
-        watch.newest_created_at = newest
-    watch.state = AgencyWatch.State.OK
-    watch.consecutive_failures = 0
-    watch.next_poll_at = None
-    watch.last_poll_at = watch.last_success_at = now
-    watch.polls += 1
-    watch.save()
+        cursor = newest or now
+    elif not reaches_now:
+        # Catching up: the next read starts where this window ended (minus the overlap).
+        cursor = max(end, newest) if newest else end
+    else:
+        cursor = max(newest, newest_seen) if newest and newest_seen else (newest or now)
+    AgencyWatch.objects.filter(pk=watch.pk).update(
+        state=AgencyWatch.State.OK,
+        newest_created_at=cursor,
+        consecutive_failures=0,
+        next_poll_at=None,
+        last_poll_at=now,
+        last_success_at=now,
+        polls=F("polls") + 1,
+    )
     return PollResult(
         polled=True,
         leads_seen=len(leads),
         new_lead_ids=tuple(lead.lead_id for lead in new),
         upstream_calls=calls,
     )
+
+
+def _failed(
+    agency: Agency, watch: AgencyWatch, now: datetime, error: Exception, calls: int
+) -> PollResult:
+    failures = watch.consecutive_failures + 1
+    if isinstance(error, LeadsApiError):
+        pause = _pause_after_failure(failures, error)
+        state = _state_for(error)
+        logger.warning(
+            "lead watcher: upstream error",
+            extra={
+                "agency_id": agency.pk,
+                "error": type(error).__name__,
+                "failures": failures,
+                "pause_seconds": pause,
+            },
+        )
+    else:
+        pause = float(
+            min(
+                settings.LEADS_WATCH_INTERVAL * 2 ** min(failures, 10),
+                settings.LEADS_WATCH_MAX_BACKOFF,
+            )
+        )
+        state = AgencyWatch.State.FAILING
+        # Not the message: an exception's text may quote the data it choked on.
+        logger.error(
+            "lead watcher: poll failed",
+            extra={"agency_id": agency.pk, "error": type(error).__name__, "failures": failures},
+        )
+    AgencyWatch.objects.filter(pk=watch.pk).update(
+        state=state,
+        consecutive_failures=failures,
+        next_poll_at=now + timedelta(seconds=pause),
+        last_poll_at=now,
+        polls=F("polls") + 1,
+    )
+    return PollResult(polled=True, error=type(error).__name__, upstream_calls=calls)
 
 
 def _announce(
@@ -177,10 +254,12 @@ def _announce(
     silently: bool,
     claim_window: ClaimWindow | None,
 ) -> list[Lead]:
-    """Mark the leads not announced yet; unless silently, assign and announce each of them.
+    """Announce (assign, publish) each lead of the window that was not announced yet.
 
-    The conditional update makes each lead news exactly once, even if two polls of the agency
-    ever overlap (a poll slower than the interval)."""
+    Each lead is marked announced in the same transaction as its follow-up, assignment and
+    event: all or nothing, and the conditional update makes it news exactly once even if two
+    polls ever overlap. Leads created more than ANNOUNCE_WITHIN ago (a catch-up after an
+    outage), and everything on the agency's first poll, are marked without a word."""
     by_id = {lead.lead_id: lead for lead in leads}
     if not by_id:
         return []
@@ -189,39 +268,50 @@ def _announce(
             agency=agency, lead_id__in=list(by_id), announced_at__isnull=True
         ).values_list("pk", "lead_id")
     )
-    if silently:
-        AgencyLead.objects.filter(pk__in=[pk for pk, _ in pending]).update(announced_at=now)
-        return []
+    quiet = [
+        pk
+        for pk, lead_id in pending
+        if silently or now - by_id[lead_id].meta.creation_date > ANNOUNCE_WITHIN
+    ]
+    if quiet:
+        AgencyLead.objects.filter(pk__in=quiet).update(announced_at=now)
     announced = []
     for pk, lead_id in sorted(pending, key=lambda row: by_id[row[1]].meta.creation_date):
-        if AgencyLead.objects.filter(pk=pk, announced_at__isnull=True).update(announced_at=now):
-            lead = by_id[lead_id]
+        if pk in quiet:
+            continue
+        lead = by_id[lead_id]
+        with transaction.atomic():
+            if not AgencyLead.objects.filter(pk=pk, announced_at__isnull=True).update(
+                announced_at=now
+            ):
+                continue
             _arrival(agency=agency, lead=lead, now=now, claim_window=claim_window)
-            announced.append(lead)
+        announced.append(lead)
     return announced
 
 
 def _arrival(
     *, agency: Agency, lead: Lead, now: datetime, claim_window: ClaimWindow | None
 ) -> None:
-    """A new lead: its follow-up (with the assignee the rule gives), then the live event."""
+    """A new lead (inside the caller's transaction): its follow-up with the assignee the rule
+    gives, the live event, and after the commit the claim window."""
     rule = agency.assignment_rule
     assignee = None
-    with transaction.atomic():
-        followup = followup_from_lead(agency=agency, lead=lead)
-        if rule == Rule.ROUND_ROBIN:
-            assignee = round_robin_assign(followup=followup, now=now)
-        classified = lead.classified
-        event_publish(
-            agency=agency,
-            kind=LiveEvent.Kind.LEAD,
-            lead_id=lead.lead_id,
-            lead_type=lead.lead_type.value,
-            portal=lead.meta.portal,
-            classified_id=classified.classified_id if classified else None,
-            classified_reference=(classified.reference or "") if classified else "",
-            assignee=assignee,
-            claimable=rule == Rule.FIRST_TO_CLAIM and followup.assignee_id is None,
-        )
+    followup = followup_from_lead(agency=agency, lead=lead)
+    if rule == Rule.ROUND_ROBIN:
+        assignee = round_robin_assign(followup=followup, now=now)
+    classified = lead.classified
+    event_publish(
+        agency=agency,
+        kind=LiveEvent.Kind.LEAD,
+        lead_id=lead.lead_id,
+        lead_type=lead.lead_type.value,
+        portal=lead.meta.portal,
+        classified_id=classified.classified_id if classified else None,
+        classified_reference=(classified.reference or "") if classified else "",
+        assignee=assignee,
+        claimable=rule == Rule.FIRST_TO_CLAIM and followup.assignee_id is None,
+    )
     if rule == Rule.FIRST_TO_CLAIM and claim_window is not None:
-        claim_window(agency, lead.lead_id, agency.claim_minutes)
+        window = claim_window
+        transaction.on_commit(lambda: window(agency, lead.lead_id, agency.claim_minutes))

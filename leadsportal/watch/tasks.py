@@ -27,9 +27,10 @@ from leadsportal.followup.fingerprints import contacts_index_period
 from leadsportal.followup.models import LeadFollowup
 from leadsportal.followup.purge import followups_purge_expired
 from leadsportal.leads_api import MAX_WINDOW_DAYS, LeadsApiError
-from leadsportal.watch.assignment import claim_fallback
+from leadsportal.watch.assignment import FALLBACK_NOBODY_AVAILABLE, claim_fallback
 from leadsportal.watch.events import events_forget_old
 from leadsportal.watch.leases import lease_take, leases_forget_old, slot_of
+from leadsportal.watch.models import WatchLease
 from leadsportal.watch.poll import agency_poll
 
 logger = logging.getLogger(__name__)
@@ -58,11 +59,17 @@ def polls_plan(
     return plan
 
 
-@db_periodic_task(crontab())
+# Polls and plans go before the long tasks (backfills, the nightly re-read) in the queue.
+URGENT, BACKGROUND = 10, 0
+
+
+@db_periodic_task(crontab(), priority=URGENT)
 def watch_plan_minute() -> int:
-    """Plan the coming minute's polls (once across all consumers, through a lease)."""
+    """Plan the coming polls, once a minute across all consumers: the lease is taken once the
+    plan is queued, so a planner that dies half-way leaves the minute to the next tick."""
     now = timezone.now()
-    if not lease_take("plan", slot_of(now, 60)):
+    minute = slot_of(now, 60)
+    if WatchLease.objects.filter(name="plan", slot=minute).exists():
         return 0
     interval = settings.LEADS_WATCH_INTERVAL
     agency_ids = list(
@@ -70,11 +77,12 @@ def watch_plan_minute() -> int:
     )
     planned = polls_plan(now=now, agency_ids=agency_ids, interval=interval)
     for agency_id, slot, when in planned:
-        watch_poll.schedule(args=(agency_id, slot), eta=when)
+        watch_poll.schedule(args=(agency_id, slot), eta=when, priority=URGENT)
+    lease_take("plan", minute)
     return len(planned)
 
 
-@db_task()
+@db_task(priority=URGENT)
 def watch_poll(agency_id: int, slot: int) -> bool:
     """Poll one agency for one slot, unless another worker holds that slot or the slot is
     long past (workers that were all down do not replay the polls they missed)."""
@@ -89,22 +97,36 @@ def watch_poll(agency_id: int, slot: int) -> bool:
     return True
 
 
-def claim_fallback_later(agency: Agency, lead_id: str, minutes: int) -> None:
-    claim_fallback_task.schedule(args=(agency.pk, lead_id), delay=minutes * 60)
+# When nobody is available at the end of a claim window, look again this often, this long.
+FALLBACK_RETRY_MINUTES = 5
+FALLBACK_RETRIES = 24
 
 
-@db_task()
-def claim_fallback_task(agency_id: int, lead_id: str) -> None:
+def claim_fallback_later(agency: Agency, lead_id: str, minutes: int, attempt: int = 0) -> None:
+    try:
+        claim_fallback_task.schedule(
+            args=(agency.pk, lead_id, attempt), delay=minutes * 60, priority=URGENT
+        )
+    except Exception:
+        # The queue is down: the lead stays open to claims, and shows as waiting.
+        logger.exception("claim fallback not queued", extra={"agency_id": agency.pk})
+
+
+@db_task(priority=URGENT)
+def claim_fallback_task(agency_id: int, lead_id: str, attempt: int = 0) -> None:
     followup = (
         LeadFollowup.objects.select_related("agency")
         .filter(agency_id=agency_id, lead_id=lead_id)
         .first()
     )
-    if followup is not None:
-        claim_fallback(followup=followup)
+    if followup is None:
+        return
+    outcome = claim_fallback(followup=followup)
+    if outcome is FALLBACK_NOBODY_AVAILABLE and attempt < FALLBACK_RETRIES:
+        claim_fallback_later(followup.agency, lead_id, FALLBACK_RETRY_MINUTES, attempt + 1)
 
 
-@db_task()
+@db_task(priority=BACKGROUND)
 def agency_backfill(agency_id: int, days: int = MAX_WINDOW_DAYS) -> None:
     """Index the agency's last `days` of leads (a new agency, or the daily re-read, which also
     drops the fingerprints of contacts erased upstream since)."""
@@ -131,7 +153,9 @@ def agency_backfill(agency_id: int, days: int = MAX_WINDOW_DAYS) -> None:
     )
 
 
-@db_periodic_task(crontab(minute="15", hour="3"))
+# The daily jobs are checked every hour and run once a day (a lease per UTC day): a day when
+# no worker was up at the usual hour is caught up within the hour a worker is back.
+@db_periodic_task(crontab(minute="15"), priority=BACKGROUND)
 def daily_purge() -> None:
     """GDPR: everything stored about expired leads goes (the index rows included)."""
     if not lease_take("purge", slot_of(timezone.now(), 86_400)):
@@ -142,18 +166,18 @@ def daily_purge() -> None:
     )
 
 
-@db_periodic_task(crontab(minute="45", hour="3"))
+@db_periodic_task(crontab(minute="45"), priority=BACKGROUND)
 def daily_reread() -> None:
     """Re-read every agency's 92 days: erased contacts lose their fingerprints."""
-    if not lease_take("reread", slot_of(timezone.now(), 86_400)):
-        return
+    if timezone.now().hour < 2 or not lease_take("reread", slot_of(timezone.now(), 86_400)):
+        return  # from 02:45 UTC, once a day: the upstream's quiet hours
     for agency_id in Agency.objects.exclude(client_secret_encrypted="").values_list(
         "pk", flat=True
     ):
         agency_backfill(agency_id)
 
 
-@db_periodic_task(crontab(minute="7"))
+@db_periodic_task(crontab(minute="7"), priority=BACKGROUND)
 def hourly_cleanup() -> None:
     """Old leases and live events (kept a day for pages that reconnect)."""
     leases_forget_old()

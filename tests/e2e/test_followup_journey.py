@@ -8,7 +8,7 @@ The leads are added to the sandbox as they would arrive from the portals; the wa
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from leadsportal.watch.poll import agency_poll
 from tests.e2e.helpers import htmx_swap

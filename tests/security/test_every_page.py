@@ -228,17 +228,13 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
     )
     walk.visit(client, detail)
     walk.visit(client, reverse("dashboard:claim", args=[lead_id]), method="post", expect=303)
-    walk.visit(
-        client, reverse("dashboard:claim", args=["no-such-lead"]), method="post", expect=404
-    )
+    walk.visit(client, reverse("dashboard:claim", args=["no-such-lead"]), method="post", expect=404)
     availability = reverse("dashboard:availability")
     walk.visit(client, availability, method="post", data={"available": "x"}, expect=400)
     walk.visit(client, availability, method="post", data={"available": "0"}, expect=303)
     settings_page = reverse("dashboard:agency_settings")
     walk.visit(client, settings_page)
-    walk.visit(
-        client, settings_page, method="post", data={"assignment_rule": "??"}, expect=400
-    )
+    walk.visit(client, settings_page, method="post", data={"assignment_rule": "??"}, expect=400)
     walk.visit(
         client,
         settings_page,

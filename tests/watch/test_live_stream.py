@@ -176,6 +176,35 @@ def test_the_stream_costs_no_upstream_call_and_one_query_per_feed_check(
     assert feed.reads - reads <= 1.0 / feed.check_seconds + 2
 
 
+def test_a_page_keeps_the_agency_it_was_rendered_for(
+    paris, lyon, login, add_lead, streams, sandbox_server
+):
+    multi = login("multi", (paris, "manager"), (lyon, "agent"))
+    agency_poll(agency=paris)
+    agency_poll(agency=lyon)
+    # The session's agency is Lyon now (another tab switched); this page was Paris's.
+    session = multi.client.session
+    session["current_agency_id"] = lyon.pk
+    session.save()
+    after = latest_event_id(agency=paris)
+    page = Stream(
+        f"{sandbox_server.url}/direct/evenements/?agency={paris.pk}&after={after}",
+        session_of(multi.client),
+    )
+    streams.append(page)
+    lead_id = add_lead()
+    agency_poll(agency=paris)
+    assert f'data-lead="{lead_id}"' in page.next().data
+    # Not a member: nothing to read, and nothing said about the agency.
+    outsider = login("outsider", (lyon, "agent"))
+    refused = requests.get(
+        f"{sandbox_server.url}/direct/evenements/?agency={paris.pk}&after=0",
+        cookies=session_of(outsider.client),
+        timeout=5,
+    )
+    assert refused.status_code == 404
+
+
 def test_a_bad_cursor_is_a_clear_400_and_strangers_are_sent_to_log_in(sandbox_server, agent):
     bad = requests.get(
         f"{sandbox_server.url}/direct/evenements/?after=abc",

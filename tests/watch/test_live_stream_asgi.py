@@ -30,7 +30,9 @@ def asgi_url(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
     settings.LEADS_LIVE_STREAM_SECONDS = 5
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -151,3 +151,63 @@ def test_refused_credentials_back_off_for_minutes_and_show_to_managers(paris, ma
     assert "Identifiants refusés par l&#x27;API" in page
     # Every page tells the agency's managers (and them only).
     assert 'data-testid="watch-banner"' in manager.client.get("/leads/").content.decode()
+
+
+def test_after_a_long_outage_the_watcher_walks_forward_and_misses_nothing(paris, add_lead):
+    started(paris)
+    two_days_ago = timezone.now() - timedelta(days=2)
+    AgencyWatch.objects.filter(agency=paris).update(newest_created_at=two_days_ago)
+    yesterday = add_lead(minutes_ago=60 * 30)
+    fresh = add_lead()
+    announced: list[str] = []
+    for _ in range(12):
+        announced += agency_poll(agency=paris).new_lead_ids
+        if AgencyWatch.objects.get(agency=paris).newest_created_at >= timezone.now() - timedelta(
+            minutes=2
+        ):
+            break
+    assert (
+        AgencyLead.objects.filter(agency=paris, lead_id=yesterday)
+        .exclude(announced_at=None)
+        .exists()
+    )
+    # Yesterday's lead is indexed without a toast; the fresh one is news.
+    assert announced == [fresh]
+    assert list(LiveEvent.objects.values_list("lead_id", flat=True)) == [fresh]
+
+
+def test_a_lead_whose_arrival_fails_is_announced_by_the_next_poll(paris, add_lead, monkeypatch):
+    from leadsportal.watch import poll
+
+    started(paris)
+    lead_id = add_lead()
+    real = poll.followup_from_lead
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(poll, "followup_from_lead", broken)
+    result = agency_poll(agency=paris)
+    assert result.error == "RuntimeError"
+    assert AgencyLead.objects.get(agency=paris, lead_id=lead_id).announced_at is None
+    assert not LiveEvent.objects.exists()
+    assert AgencyWatch.objects.get(agency=paris).state == AgencyWatch.State.FAILING
+
+    monkeypatch.setattr(poll, "followup_from_lead", real)
+    assert agency_poll(agency=paris, force=True).new_lead_ids == (lead_id,)
+
+
+def test_one_poll_of_an_agency_at_a_time(paris, sandbox):
+    started(paris)
+    calls = sandbox.api_requests(paris.client_id)
+    AgencyWatch.objects.filter(agency=paris).update(
+        busy_until=timezone.now() + timedelta(seconds=15)
+    )
+    assert agency_poll(agency=paris).polled is False  # another worker is on it
+    assert sandbox.api_requests(paris.client_id) == calls
+    # A claim left by a worker that died lapses.
+    AgencyWatch.objects.filter(agency=paris).update(
+        busy_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert agency_poll(agency=paris).polled is True
+    assert AgencyWatch.objects.get(agency=paris).busy_until is None

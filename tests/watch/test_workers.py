@@ -8,6 +8,7 @@ queue name of their own, and the session's sandbox over HTTP.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -115,7 +116,7 @@ def test_two_workers_poll_each_agency_once_per_interval_and_survive_one_dying(
             str(survivor.pid)
         }
         assert after and after[0] - killed_at_slot <= 2, (slots, killed_at_slot)
-        gaps = [b - a for a, b in zip(after, after[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(after)]
         assert all(gap <= 2 for gap in gaps), (after, logs)
     # The dead worker had been polling: the handover was real.
     assert any(h.split(":")[1] == str(victim.pid) for a in (paris, lyon) for _, h in polls(a))

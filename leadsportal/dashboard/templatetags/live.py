@@ -26,8 +26,10 @@ def live_connection(context: Context) -> SafeString | str:
     if membership is None:
         return ""
     after = latest_event_id(agency=membership.agency)
-    url = f"{reverse('dashboard:live_events')}?{urlencode({'after': after})}"
-    return render_to_string("dashboard/live/_connection.html", {"stream_url": url}, request)
+    query = urlencode({"agency": membership.agency_id, "after": after})
+    url = f"{reverse('dashboard:live_events')}?{query}"
+    context = {"stream_url": url, "agency_id": membership.agency_id}
+    return render_to_string("dashboard/live/_connection.html", context, request)
 
 
 @register.simple_tag(takes_context=True)
