@@ -230,19 +230,23 @@ class EventFeed:
 
 class EventCursor:
     """What one open page has been sent: the events after the id it was rendered with, and
-    those created just before it opened (a lower id committed late), each once."""
+    those with a lower id created just before it opened (committed after the page read the
+    last id), each once. The page's own last id was visible to it: never sent."""
+
+    LATE = timedelta(seconds=2)
 
     def __init__(self, *, agency_id: int, after: int, opened_at: datetime | None = None) -> None:
         self.agency_id = agency_id
         self.after = after
-        self.late_since = (opened_at or timezone.now()) - EventFeed.LATE_COMMIT
+        self.late_since = (opened_at or timezone.now()) - self.LATE
         self.sent: set[int] = set()
 
     def take(self, events: Iterable[Event]) -> list[Event]:
         fresh = [
             e
             for e in events
-            if (e.id > self.after or e.created_at >= self.late_since) and e.id not in self.sent
+            if (e.id > self.after or (e.id < self.after and e.created_at >= self.late_since))
+            and e.id not in self.sent
         ]
         self.sent.update(e.id for e in fresh)
         return sorted(fresh, key=lambda e: e.id)

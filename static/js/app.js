@@ -126,7 +126,8 @@
   }
 
   function notify(toast) {
-    if (!notificationsOn() || toast.hasAttribute("data-quiet")) return;
+    // Only the tab that reads the stream notifies: one notification for all the tabs.
+    if (!leading || !notificationsOn() || toast.hasAttribute("data-quiet")) return;
     if (document.visibilityState === "visible" && document.hasFocus()) return;
     var link = toast.querySelector("a[href]");
     var notification = new Notification(toast.dataset.notifyTitle || "leadsportal", {
@@ -171,9 +172,59 @@
     seenEvents[id] = true;
   });
 
+  // One tab per agency reads the stream (it holds the Web Lock "leadsportal-live-<agency>"
+  // until it closes, then the next tab takes over) and passes each event to the others on a
+  // BroadcastChannel: over HTTP/1.1 a browser opens at most six connections to a host, and
+  // an open stream per tab would block the seventh tab's pages.
+  var liveChannel = null;
+  var leading = false;
+
+  function connectLive(live) {
+    leading = true;
+    live.setAttribute("hx-ext", "sse");
+    live.setAttribute("sse-connect", live.dataset.streamUrl);
+    // Set now, so that htmx registers the listener once the source exists.
+    var holder = document.getElementById("live-toasts");
+    if (holder) holder.setAttribute("sse-swap", "lead,assigned");
+    if (window.htmx) window.htmx.process(live);
+  }
+
+  function receiveShared(message) {
+    var holder = document.getElementById("live-toasts");
+    if (!holder || !message || !message.id || seenEvents[message.id]) return;
+    seenEvents[message.id] = true;
+    var template = document.createElement("template");
+    template.innerHTML = message.html;
+    var element = template.content.firstElementChild;
+    if (!element) return;
+    holder.prepend(element);
+    if (window.htmx) window.htmx.process(element);
+    onLiveEvent(holder, message.id);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("live");
+    if (!live || !live.dataset.streamUrl) return;
+    var name = "leadsportal-live-" + live.dataset.agency;
+    if (!("BroadcastChannel" in window) || !(navigator.locks && navigator.locks.request)) {
+      connectLive(live);
+      return;
+    }
+    liveChannel = new BroadcastChannel(name);
+    liveChannel.onmessage = function (event) {
+      receiveShared(event.data);
+    };
+    navigator.locks.request(name, function () {
+      connectLive(live);
+      return new Promise(function () {}); // held for as long as this tab is open
+    });
+  });
+
   document.addEventListener("htmx:sseMessage", function (event) {
     var id = event.detail && event.detail.lastEventId;
-    if (id && event.target && event.target.id === "live-toasts") onLiveEvent(event.target, id);
+    if (!id || !event.target || event.target.id !== "live-toasts") return;
+    onLiveEvent(event.target, id);
+    if (liveChannel) liveChannel.postMessage({ id: id, html: event.detail.data });
   });
 
   // htmx takes the title of each page it brings: the count goes back in front.

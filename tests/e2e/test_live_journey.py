@@ -79,3 +79,29 @@ def test_a_colleague_claim_disables_the_button_on_the_other_pages(
     expect(pages[0].get_by_test_id("claim-result")).to_have_text("Ce lead est à vous.")
     expect(pages[1].get_by_test_id("live-toast-claim")).to_have_count(0)
     expect(pages[1].get_by_test_id("live-toast")).to_contain_text("Pris par alice")
+
+
+def test_eight_tabs_of_one_browser_all_learn_of_the_lead_and_stay_usable(
+    browse, paris, make_member, sandbox
+):
+    """Over HTTP/1.1 a browser opens six connections to a host: one tab reads the stream and
+    shares it with the others, so the seventh and eighth tabs still load and still hear."""
+    agent = make_member("agent.paris", (paris, "agent"))
+    agency_poll(agency=paris)
+    first = browse(agent, path="/leads/")
+    tabs = [first]
+    for path in ["/leads/vendeurs/", "/leads/annonces/", "/leads/agence/"] * 2 + ["/leads/"]:
+        tab = first.context.new_page()
+        tab.goto(path)
+        tabs.append(tab)
+    assert len(tabs) == 8
+    for tab in tabs:
+        tab.wait_for_load_state("networkidle")
+    sandbox.add_lead(PARIS, lead_type="SELLER")
+    agency_poll(agency=paris)
+    for tab in tabs:
+        expect(tab.get_by_test_id("live-toast")).to_have_count(1)
+        assert tab.title().startswith("(1) ")
+    # The last tab still navigates: the stream holds one connection, not eight.
+    tabs[-1].goto("/leads/recherches/")
+    expect(tabs[-1]).to_have_title("Recherches de biens — leadsportal")
