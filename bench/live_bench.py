@@ -53,7 +53,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -73,7 +72,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import (  # noqa: E402 - bench/run.py's helpers: same processes, same conventions
+from run import (  # bench/run.py's helpers: same processes, same conventions
     HOST,
     ROOT,
     Server,
@@ -174,10 +173,25 @@ def children(pid: int) -> list[int]:
 class Postgres:
     """A throwaway cluster in a temporary directory, on a free port, trust authentication."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, max_connections: int) -> None:
         self.dir = tmp / "pg"
         self.port = free_port()
         self.started = False
+        self.max_connections = max_connections
+
+    def _ctl(self, action: str) -> None:
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses={HOST} "
+            f"-c max_connections={self.max_connections}"
+        )
+        self._as_owner(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-o", f"'{options}'", "-l",
+             str(self.dir / "log"), "-m", "fast", "-w", action]
+        )  # fmt: skip
+
+    def restart(self, max_connections: int) -> None:
+        self.max_connections = max_connections
+        self._ctl("restart")
 
     def _as_owner(self, command: list[str]) -> None:
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
@@ -193,16 +207,12 @@ class Postgres:
         self._as_owner(
             [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "bench", "-E", "UTF8"]
         )
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses={HOST}"
-        self._as_owner(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", f"'{options}'", "-l",
-             str(self.dir / "log"), "-w", "start"]  # fmt: skip
-        )
+        self._ctl("start")
         self.started = True
         subprocess.run(
             [str(PG_BIN / "createdb"), "-h", HOST, "-p", str(self.port), "-U", "bench",
-             "leadsportal"], check=True, capture_output=True, timeout=60  # fmt: skip
-        )
+             "leadsportal"], check=True, capture_output=True, timeout=60
+        )  # fmt: skip
         return f"postgres://bench@{HOST}:{self.port}/leadsportal"
 
     def stop(self) -> None:
@@ -283,7 +293,8 @@ class Live:
             import psycopg
 
             with psycopg.connect(self.database_url, autocommit=True) as conn:
-                return list(conn.execute(query, params).fetchall())  # type: ignore[arg-type]
+                cursor = conn.execute(query, params)  # type: ignore[arg-type]
+                return list(cursor.fetchall()) if cursor.description else []
         path = self.database_url.removeprefix("sqlite:///")
         with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
             rows = conn.execute(query.replace("%s", "?"), params).fetchall()
@@ -315,9 +326,7 @@ class Live:
 
     def start_dashboard(self) -> None:
         self.dashboard.stop()
-        env = dict(
-            self.env, PORT=str(self.dashboard.port), BIND_ADDRESS=HOST, WEB_CONCURRENCY="2"
-        )
+        env = dict(self.env, PORT=str(self.dashboard.port), BIND_ADDRESS=HOST, WEB_CONCURRENCY="2")
         self.dashboard.start(["sh", "bin/serve"], env, "/healthz")
 
     def start_workers(self, count: int, threads: int | None = None) -> None:
@@ -550,9 +559,12 @@ def measure_open_tabs(live: Live, browser: Any, detail_urls: list[str]) -> dict[
     say(f"  1 tab open for {seconds:.0f} s")
     out["runs"].append(calls_while_open(live, one, seconds))
     context.close()
-    context = new_context(live, browser)
+    # One browser context (profile) per tab: over plain HTTP/1.1 Chromium keeps at most 6
+    # connections per host and profile, each open page's stream holds one, so a 7th tab of one
+    # profile never loads. Behind the production proxy (HTTP/2) tabs share one connection.
+    contexts = [new_context(live, browser) for _ in range(live.args.tabs)]
     pages = []
-    for number in range(live.args.tabs):
+    for number, context in enumerate(contexts):
         url = (
             detail_urls[number % len(detail_urls)]
             if number % 2 == 0
@@ -563,14 +575,15 @@ def measure_open_tabs(live: Live, browser: Any, detail_urls: list[str]) -> dict[
     say(f"  {len(pages)} tabs open for {seconds:.0f} s")
     out["runs"].append(calls_while_open(live, pages, seconds))
     # And each of the tabs learns of one new lead.
-    lead_id, added = live.add_lead()
+    _, added = live.add_lead()
     shown = []
     for page in pages:
         with contextlib.suppress(Exception):
             handle = page.wait_for_function(TITLE_AT, arg=1, timeout=20_000, polling="raf")
             shown.append(float(handle.json_value()) / 1000 - added)
     out["new_lead_in_all_tabs"] = {"tabs": len(pages), "shown": len(shown), **stats_of(shown)}
-    context.close()
+    for context in contexts:
+        context.close()
     return out
 
 
@@ -637,6 +650,7 @@ def poll_run(live: Live, *, workers: int, threads: int | None, seconds: float) -
     lateness = []
     holders: Counter[str] = Counter()
     leases_per_agency: Counter[int] = Counter()
+    by_slot: defaultdict[int, list[float]] = defaultdict(list)
     for name, slot, holder, taken_at in leases:
         agency_id = int(name.split(":", 1)[1])
         leases_per_agency[agency_id] += 1
@@ -645,11 +659,10 @@ def poll_run(live: Live, *, workers: int, threads: int | None, seconds: float) -
             per_pair[(agency_id, slot)] += 1
             due = slot * INTERVAL + poll_offset(agency_id, INTERVAL)
             lateness.append(epoch(taken_at) - due)
+            by_slot[slot].append(epoch(taken_at) - due)
     expected = len(agency_ids) * len(slots)
     polled = sum(1 for a in agency_ids for s in slots if per_pair[(a, s)])
-    searches = {
-        client: routes.get(SEARCH_ROUTE, 0) for client, routes in counts.items()
-    }
+    searches = {client: routes.get(SEARCH_ROUTE, 0) for client, routes in counts.items()}
     client_of = dict(live.sql("SELECT id, client_id FROM agencies_agency"))
     extra_searches = {}
     for agency_id in agency_ids:
@@ -668,6 +681,9 @@ def poll_run(live: Live, *, workers: int, threads: int | None, seconds: float) -
         "pairs_polled": polled,
         "share_polled": round(polled / expected, 4) if expected else 0.0,
         "lateness_s": stats_of(lateness, 3),
+        "lateness_p95_by_slot_s": [
+            round(percentile(by_slot[slot], 0.95), 2) for slot in slots if by_slot[slot]
+        ],
         "polls_per_second": round(polls_delta / window, 1),
         "polls_per_second_needed": round(len(agency_ids) / INTERVAL, 1),
         "oldest_last_poll_age_s": round(ended - min(last_polls), 1) if last_polls else None,
@@ -767,8 +783,8 @@ async def _stream(
             )
             await writer.drain()
             status = await asyncio.wait_for(reader.readline(), 60)
-            while (line := await asyncio.wait_for(reader.readline(), 60)) not in (b"\r\n", b""):
-                pass
+            while await asyncio.wait_for(reader.readline(), 60) not in (b"\r\n", b""):
+                pass  # the response headers
         code = status.split(b" ")[1].decode() if b" " in status else "none"
         if code != "200":
             state["status"][code] += 1
@@ -798,9 +814,7 @@ async def _sse_client(port: int, path: str, count: int) -> None:
     state: dict[str, Any] = {"status": Counter(), "open": 0, "closed": 0, "got": {}, "bytes": 0}
     gate = asyncio.Semaphore(50)
     began = time.time()
-    tasks = [
-        asyncio.create_task(_stream(n, port, path, cookie, state, gate)) for n in range(count)
-    ]
+    tasks = [asyncio.create_task(_stream(n, port, path, cookie, state, gate)) for n in range(count)]
     while sum(state["status"].values()) < count and time.time() - began < 240:
         await asyncio.sleep(0.2)
     print(json.dumps({"ready": True, "seconds": round(time.time() - began, 1),
@@ -817,10 +831,12 @@ async def _sse_client(port: int, path: str, count: int) -> None:
         task.cancel()
 
 
-def db_connections(live: Live) -> int | None:
-    if not live.database_url.startswith("postgres"):
+def db_connections(conn: Any) -> int | None:
+    """Connections to the app's database (PostgreSQL), on a connection opened beforehand."""
+    if conn is None:
         return None
-    return int(live.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'leadsportal'")[0][0])
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'leadsportal'"
+    return int(conn.execute(query).fetchone()[0])
 
 
 def web_workers(live: Live) -> list[int]:
@@ -836,6 +852,12 @@ def measure_streams(live: Live) -> dict[str, Any]:
     out["lists_without_streams"] = base
     say(f"  lists without streams: p50 {base['ms'].get('p50')} ms, p95 {base['ms'].get('p95')} ms")
     after = live.sql("SELECT COALESCE(MAX(id), 0) FROM watch_liveevent")[0][0]
+    counter = None
+    if live.database_url.startswith("postgres"):
+        import psycopg
+
+        counter = psycopg.connect(live.database_url, autocommit=True)
+    out["db_connections_before_streams"] = db_connections(counter)
     client = subprocess.Popen(
         [sys.executable, __file__, "--sse-client", "--port", str(live.dashboard.port),
          "--streams", str(count), "--path", f"/direct/evenements/?after={after}"],
@@ -848,7 +870,11 @@ def measure_streams(live: Live) -> dict[str, Any]:
         out["connect"] = ready
         say(f"  streams: {ready}")
         time.sleep(3)
-        out["db_connections_with_streams"] = db_connections(live)
+        out["db_connections_with_streams"] = db_connections(counter)
+        if ready["status"].get("200", 0) < count:
+            say("  not every stream opened: the rest of this run is skipped")
+            out["failed"] = True
+            return out
         out["web_threads_with_streams"] = {str(p): proc_threads(p) for p in web_workers(live)}
         loaded = list_latency(live, live.args.list_requests, 4)
         out["lists_with_streams"] = loaded
@@ -881,6 +907,9 @@ def measure_streams(live: Live) -> dict[str, Any]:
     finally:
         if client.poll() is None:
             client.kill()
+            client.wait(timeout=10)
+        if counter is not None:
+            counter.close()
     return out
 
 
@@ -926,8 +955,19 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 two["extra_searches"] == 0 and two["pairs_leased_twice"] == 0,
             )
         )
+    failed = results.get("streams_failed_run")
+    if failed:
+        opened = failed["connect"]["status"].get("200", 0)
+        checks.append(
+            (
+                f"{failed['streams']:,} streams open with PostgreSQL's max_connections="
+                f"{failed['pg_max_connections']}",
+                f"{opened:,} opened, answers {dict(failed['connect']['status'])}",
+                opened == failed["streams"],
+            )
+        )
     streams = results.get("streams")
-    if streams:
+    if streams and not streams.get("failed"):
         base = streams["lists_without_streams"]["ms"]
         loaded = streams["lists_with_streams"]["ms"]
         checks.append(
@@ -980,8 +1020,12 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {run['searches_per_minute']:g} | {run['all_api_calls']} |"
             )
         seen = tabs["new_lead_in_all_tabs"]
-        lines += ["", f"A lead added with the {seen['tabs']} tabs open showed in {seen['shown']} "
-                  f"of them (p50 {seen.get('p50', '—')} s, max {seen.get('max', '—')} s).", ""]
+        lines += [
+            "",
+            f"A lead added with the {seen['tabs']} tabs open showed in {seen['shown']} "
+            f"of them (p50 {seen.get('p50', '—')} s, max {seen.get('max', '—')} s).",
+            "",
+        ]
     scale = results.get("scale")
     if scale:
         lines += [
@@ -1007,8 +1051,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"leases; {two['pairs_leased_twice']} (agency, slot) pairs leased twice.",
             "",
         ]
+    failed = results.get("streams_failed_run")
     streams = results.get("streams")
-    if streams:
+    if failed:
+        lines += [
+            f"With PostgreSQL's max_connections={failed['pg_max_connections']}: of "
+            f"{failed['streams']:,} streams, answers {dict(failed['connect']['status'])}; "
+            f"database connections {failed['db_connections_before_streams']} before, "
+            f"{failed['db_connections_with_streams']} with the streams open. Each open stream "
+            "holds a database connection for its whole life; the run below had "
+            f"max_connections={streams['pg_max_connections'] if streams else '?'}.",
+            "",
+        ]
+    streams = results.get("streams")
+    if streams and not streams.get("failed"):
         base, loaded = streams["lists_without_streams"], streams["lists_with_streams"]
         lines += [
             f"| list page /leads/, {base['requests']} requests, concurrency "
@@ -1103,8 +1159,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--list-requests", type=int, help="list page requests per run (200)")
     parser.add_argument("--event-wait", type=float, default=16.0, help="seconds (16)")
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is here")
+    parser.add_argument(
+        "--pg-max-connections", type=int, default=100, help="PostgreSQL's (its default: 100)"
+    )
     parser.add_argument("--write-docs", action="store_true", help="refresh docs/BENCHMARKS.md")
     parser.add_argument("--keep-tmp", action="store_true", help="keep logs and databases")
+    parser.add_argument("--hold", type=float, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--sse-client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -1144,8 +1204,15 @@ def main() -> int:
         asyncio.run(_sse_client(args.port, args.path, args.streams))
         return 0
     started = time.monotonic()
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # the processes this script started are stopped on the way out
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     tmp = Path(tempfile.mkdtemp(prefix="leadsportal-live-"))
-    pg = None if args.sqlite or not (PG_BIN / "initdb").exists() else Postgres(tmp)
+    have_pg = (PG_BIN / "initdb").exists() and not args.sqlite
+    pg = Postgres(tmp, args.pg_max_connections) if have_pg else None
     redis_server = shutil.which("redis-server")
     if not redis_server:
         raise SystemExit("redis-server is required (Huey's queue shared by two workers)")
@@ -1188,6 +1255,22 @@ def main() -> int:
             if not lead_ids:
                 raise SystemExit("the list page shows no lead to open")
             detail_urls = [f"{dashboard.url}/lead/{lead_id}/" for lead_id in lead_ids[:10]]
+            if args.hold:  # debugging: the stack stays up until this process is interrupted
+                print(
+                    json.dumps(
+                        {
+                            "dashboard": dashboard.url,
+                            "sandbox": sandbox.url,
+                            "cookie": live.cookie_header(),
+                            "detail": detail_urls[0],
+                            "database": live.database_url,
+                            "tmp": str(tmp),
+                        }
+                    ),
+                    flush=True,
+                )
+                with contextlib.suppress(KeyboardInterrupt):
+                    time.sleep(args.hold)
             if args.only & {1, 2}:
                 say("worker started; waiting for its first polls (next minute boundary)")
                 live.start_workers(1)
@@ -1219,6 +1302,22 @@ def main() -> int:
                 live.start_workers(1)
                 live.wait_for_polls(live.agency_id, 2)
                 results["streams"] = measure_streams(live)
+                if results["streams"].get("failed") and pg is not None:
+                    # Each open stream holds a database connection (see the report): again
+                    # with room for them, to measure the rest.
+                    results["streams_failed_run"] = results.pop("streams")
+                    results["streams_failed_run"]["pg_max_connections"] = pg.max_connections
+                    live.stop_workers()
+                    live.dashboard.stop()
+                    pg.restart(args.streams + 200)
+                    say(f"  again with PostgreSQL max_connections={pg.max_connections}")
+                    live.start_dashboard()
+                    live.login()
+                    live.start_workers(1)
+                    live.wait_for_polls(live.agency_id, 1)
+                    results["streams"] = measure_streams(live)
+                if pg is not None:
+                    results["streams"]["pg_max_connections"] = pg.max_connections
             results["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
             results["duration_s"] = round(time.monotonic() - started, 1)
     finally:
