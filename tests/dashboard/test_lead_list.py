@@ -169,7 +169,7 @@ def test_pagination_shows_the_total_and_page_n_of_m(agent, paris):
     html = agent.client.get("/leads/?per_page=50&page=2").content.decode()
     assert f"page 2 sur {expected.page_count}" in html
     assert len(rows(html)) == len(expected.leads)
-    assert 'href="?per_page=50&amp;page=3"' in html or expected.page_count == 2
+    assert 'href="/leads/?per_page=50&amp;page=3"' in html or expected.page_count == 2
 
 
 def test_htmx_gets_only_the_results_region(agent):
