@@ -105,3 +105,47 @@ def test_eight_tabs_of_one_browser_all_learn_of_the_lead_and_stay_usable(
     # The last tab still navigates: the stream holds one connection, not eight.
     tabs[-1].goto("/leads/recherches/")
     expect(tabs[-1]).to_have_title("Recherches de biens — leadsportal")
+
+
+FAKE_NOTIFICATIONS = """
+window.__notifications = [];
+window.__asked = 0;
+class FakeNotification {
+  constructor(title, options) { window.__notifications.push({title, body: options.body}); }
+  static requestPermission() {
+    window.__asked += 1;
+    FakeNotification.permission = "granted";
+    return Promise.resolve("granted");
+  }
+}
+FakeNotification.permission = "default";
+window.Notification = FakeNotification;
+"""
+
+
+def test_desktop_notifications_are_asked_for_by_a_button_and_name_nobody(
+    browse, paris, make_member, sandbox
+):
+    agent = make_member("agent.paris", (paris, "agent"))
+    agency_poll(agency=paris)
+    page = browse(agent)
+    page.add_init_script(FAKE_NOTIFICATIONS)
+    page.goto("/leads/")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__asked") == 0  # no permission prompt on load
+    button = page.get_by_role("button", name="Activer les notifications")
+    button.click()
+    expect(page.get_by_role("button", name="Notifications activées")).to_be_visible()
+    assert page.evaluate("window.__asked") == 1
+
+    # The person is in another window: the lead arrives as a desktop notification.
+    page.evaluate("document.hasFocus = () => false")
+    sandbox.add_lead(
+        PARIS, lead_type="SELLER", contactRequest={"firstName": "Zoé", "lastName": "Garnier"}
+    )
+    agency_poll(agency=paris)
+    expect(page.get_by_test_id("live-toast")).to_have_count(1)
+    notifications = page.evaluate("window.__notifications")
+    assert notifications and notifications[0]["title"] == "Nouveau lead"
+    assert "Vendeur" in notifications[0]["body"]
+    assert "Zoé" not in str(notifications) and "Garnier" not in str(notifications)
