@@ -71,7 +71,8 @@ def waiting_clock(
 ) -> SafeString | str:
     """ "En attente depuis 12 min" on a lead nobody has answered yet (its status never
     changed), kept up to date by static/js/app.js; nothing after WAITING_SHOWN_FOR. Compact
-    (a list's cell): "⏱ 12 min", the full sentence for screen readers and on hover."""
+    (a list's cell): a clock mark and "12 min", the full sentence for screen readers and on
+    hover."""
     if followup is not None and followup.first_status_change_at is not None:
         return ""
     waited = (now or timezone.now()) - created_at
@@ -82,7 +83,7 @@ def waiting_clock(
     if compact:
         return format_html(
             '<time class="waiting nowrap" datetime="{}" data-waiting-since="{}" data-compact '
-            'title="{}" aria-label="{}" data-testid="waiting">⏱ {}</time>',
+            'title="{}" aria-label="{}" data-testid="waiting">{}</time>',
             created_at.isoformat(),
             int(created_at.timestamp()),
             sentence,
