@@ -81,6 +81,8 @@ def waiting_clock(
     duration = duration_label(waited.total_seconds())
     sentence = _("en attente depuis %(duration)s") % {"duration": duration}
     if compact:
+        if waited.total_seconds() < 30:
+            duration = "< 1 min"
         return format_html(
             '<time class="waiting nowrap" datetime="{}" data-waiting-since="{}" data-compact '
             'title="{}" aria-label="{}" data-testid="waiting">{}</time>',

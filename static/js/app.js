@@ -296,7 +296,7 @@
       var duration = durationText(live, now - since);
       var sentence = live.dataset.tWaiting.replace("%(duration)s", duration);
       if (clock.hasAttribute("data-compact")) {
-        clock.textContent = duration;
+        clock.textContent = now - since < 30 ? "< 1 min" : duration;
         clock.setAttribute("title", sentence);
         clock.setAttribute("aria-label", sentence);
       } else {
