@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 # --- Limits and paths ------------------------------------------------------------------------
 
@@ -503,8 +504,23 @@ def _parse_classified(value: Any) -> Classified | None:
         rooms=_int(obj, "rooms"),
         postal_code=_str(obj, "postalCode"),
         city=_str(obj, "city"),
-        url=_str(obj, "url"),
+        url=_web_url(_str(obj, "url")),
     )
+
+
+def _web_url(value: str | None) -> str | None:
+    """A listing's address on its portal, if it is a web address with a host: anything else
+    (`javascript:`, `data:`, `vbscript:` in any case, a scheme hidden behind control
+    characters, which browsers skip) never becomes a link."""
+    if not value:
+        return None
+    cleaned = value.strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in cleaned):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return cleaned
 
 
 def _parse_estimation(value: Any) -> Estimation | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -145,3 +146,12 @@ def test_an_unknown_listing_shows_an_empty_list(agent):
     response = agent.client.get("/annonces/999999999/leads/")
     assert response.status_code == 200
     assert "Aucun lead" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x"])
+def test_a_listing_url_that_is_not_a_web_address_is_no_link(agent, add_lead, url):
+    lead_id = add_lead(classified={"url": url})
+    html = agent.client.get(f"/lead/{lead_id}/").content.decode()
+    assert "Voir l&#x27;annonce" not in html and "Voir l'annonce" not in html
+    hrefs = [href.strip().lower() for href in re.findall(r'<a [^>]*href="([^"]*)"', html)]
+    assert not [h for h in hrefs if h.startswith(("javascript:", "data:", "vbscript:"))]

@@ -117,3 +117,52 @@ def test_search_body_uses_the_contract_names():
         },
         "Pagination": {"PageIndex": 2, "PageSize": 50},
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "  javascript:alert(1)",
+        "\tjava\nscript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "DATA:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "VbScript:msgbox(1)",
+        "//evil.example/listing",
+        "ftp://files.example/listing",
+        "https:evil.example",
+        "https://www.seloger.com/annonces/1.htm\n<script>",
+    ],
+)
+def test_only_web_addresses_become_listing_links(url: str) -> None:
+    lead = contract.parse_lead(_lead_with_listing_url(url))
+    assert lead.classified is not None and lead.classified.url is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.seloger.com/annonces/achat/appartement/paris/123.htm",
+        "HTTP://www.logic-immo.com/detail-vente-1.htm",
+        "  https://www.bellesdemeures.com/annonce/9  ",
+    ],
+)
+def test_web_addresses_stay(url: str) -> None:
+    lead = contract.parse_lead(_lead_with_listing_url(url))
+    assert lead.classified is not None and lead.classified.url == url.strip()
+
+
+def _lead_with_listing_url(url: str) -> dict[str, object]:
+    return {
+        "leadMetaInfos": {
+            "leadId": "lead-1",
+            "leadType": "CLASSIFIED",
+            "creationDate": "2026-11-30T10:00:00Z",
+            "portal": "SLG-FRA",
+        },
+        "contactRequest": {"email": "x@example.org"},
+        "classified": {"classifiedId": 123, "url": url},
+    }
