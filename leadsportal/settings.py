@@ -359,6 +359,16 @@ for _name, _url in (
     if PRODUCTION and not LEADS_SANDBOX_ENABLED and not _url.startswith("https://"):
         # Client secrets and tokens travel on these URLs (and oauthlib refuses plain HTTP).
         raise ImproperlyConfigured(f"{_name}={_url!r} must be an https:// URL in production.")
+if PRODUCTION and LEADS_SANDBOX_ENABLED:
+    # Production with the embedded sandbox (a demonstration instance): the app calls its own
+    # /sandbox/ on loopback, in plain HTTP and with that Host. Those calls must neither be
+    # redirected to HTTPS nor refused as an unknown host; everything else stays as strict.
+    from urllib.parse import urlsplit as _urlsplit
+
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^sandbox/"]
+    _sandbox_host = _urlsplit(LEADS_API_BASE_URL).hostname
+    if _sandbox_host and _sandbox_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS = [*ALLOWED_HOSTS, _sandbox_host]
 if not PRODUCTION or LEADS_SANDBOX_ENABLED:
     # oauthlib refuses plain-HTTP token URLs; the embedded sandbox serves on loopback HTTP.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

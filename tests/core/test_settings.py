@@ -259,6 +259,33 @@ def test_it_serves_the_sandbox_in_production_only_when_enabled() -> None:
     assert result.stdout.strip() == "200"
 
 
+# The app's own call to its sandbox: plain HTTP on loopback, Host 127.0.0.1:8000; and a page
+# asked for in plain HTTP, which must still be redirected.
+PROBE_SANDBOX_OWN_CALL = """
+import django
+django.setup()
+from django.test import Client
+token = Client().post(
+    "/sandbox/oauth/token",
+    "grant_type=client_credentials&scope=laas%3Aleads%3Aget",
+    content_type="application/x-www-form-urlencoded",
+    HTTP_AUTHORIZATION="Basic YWdlbmNlLXBhcmlzLWRlbW86cGFyaXMtZGVtby1zZWNyZXQ=",
+    HTTP_HOST="127.0.0.1:8000",
+)
+page = Client().get("/connexion/", HTTP_HOST="leads.example.com")
+print(token.status_code, page.status_code)
+"""
+
+
+def test_production_with_the_sandbox_reaches_its_own_sandbox_and_redirects_the_rest(
+    static_root: Path,
+) -> None:
+    result = start(production_with_sandbox(), code=PROBE_SANDBOX_OWN_CALL, static_root=static_root)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200 301"
+
+
 PROBE_SANDBOX_CONTROL = """
 import django
 django.setup()
