@@ -161,3 +161,37 @@ def test_it_counts_the_real_api_calls_of_a_dashboard_page(
     # The token is cached: the next page fetches no new one.
     assert second["route"] == "dashboard:leads"
     assert second["token_requests"] == 0
+
+
+def test_djangos_own_log_lines_carry_no_query_string(client, settings):
+    """Django's request logger (4xx/5xx) passes the request along, whose repr holds the query
+    string; the development server prints the request line. Neither reaches the log."""
+    import json as json_lib
+    import logging
+
+    from django.test import RequestFactory
+
+    from leadsportal.core.logging import JsonFormatter
+
+    request = RequestFactory().get("/leads/", {"status": "contacte", "q": "Dupont"})
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (request.path,), None
+    )
+    record.status_code = 404
+    record.request = request
+    server = logging.LogRecord(
+        "django.server",
+        logging.WARNING,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /exports/leads/?format=csv&start=2026-11-01 HTTP/1.1", "404", "179"),
+        None,
+    )
+    for line in (JsonFormatter().format(record), JsonFormatter().format(server)):
+        assert "contacte" not in line and "Dupont" not in line and "format=csv" not in line
+        json_lib.loads(line)
+    assert json_lib.loads(JsonFormatter().format(record))["request"] == {
+        "method": "GET",
+        "path": "/leads/",
+    }
