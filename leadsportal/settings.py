@@ -251,6 +251,11 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5, minimum=0.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying: one address failing on this many usernames, or this many times in all,
+# within the cool-off is locked out for every username (leadsportal/agencies/lockout.py).
+AXES_ADDRESS_USERNAME_LIMIT = env_int("AXES_ADDRESS_USERNAME_LIMIT", 5, minimum=2)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30, minimum=2)
+AXES_HANDLER = "leadsportal.agencies.lockout.AddressAwareHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -86,3 +86,19 @@ def test_the_lock_page_has_the_security_headers_and_no_inline_code(
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert csp_violations(response.content.decode()) == []
+
+
+def test_spraying_usernames_from_one_address_locks_that_address(client: Client, make_member):  # type: ignore[no-untyped-def]
+    make_member("victim")
+    names = [f"guess{n}" for n in range(settings.AXES_ADDRESS_USERNAME_LIMIT)]
+    for name in names:  # one try each: no username+address pair reaches its own limit
+        fail(client, name, times=1)
+
+    status, body = log_in(client, "victim")  # the right password, from the spraying address
+    assert status == 429
+    assert "toutes les connexions depuis cette adresse sont bloquées" in body
+    assert "_auth_user_id" not in client.session
+
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    response = elsewhere.post(reverse("login"), {"username": "victim", "password": PASSWORD})
+    assert response.status_code == 302  # another address is not concerned
