@@ -142,7 +142,8 @@ class _Fetcher:
     def __call__(self, lead_id: str) -> Lead | None:
         with self.slots:
             try:
-                lead: Lead | None = self.client.get_lead(lead_id)
+                # A stall is not tried again here: the page's deadline bounds the fan-out.
+                lead: Lead | None = self.client.get_lead(lead_id, retry_stalls=False)
             except LeadsApiNotFound:
                 lead = None
         cache.set(

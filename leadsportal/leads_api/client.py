@@ -172,9 +172,11 @@ class LeadsApiClient:
         )
         return self._parse(contract.parse_lead_page, payload, page)
 
-    def get_lead(self, lead_id: str) -> Lead:
+    def get_lead(self, lead_id: str, *, retry_stalls: bool = True) -> Lead:
+        """One lead. `retry_stalls=False` (a fan-out under a deadline): a read that times out
+        is not tried again, the caller's deadline decides."""
         path = contract.LEAD_PATH.format(lead_id=quote(lead_id, safe=""))
-        payload = self._call(path, method="GET", route="lead")
+        payload = self._call(path, method="GET", route="lead", retry_stalls=retry_stalls)
         return self._parse(contract.parse_lead, payload)
 
     def check_connection(self) -> None:
@@ -293,6 +295,7 @@ class LeadsApiClient:
         route: str,
         method: str = "POST",
         json_body: dict[str, Any] | None = None,
+        retry_stalls: bool = True,
     ) -> Any:
         url = self.credentials.base_url.rstrip("/") + path
         token_refreshed = False
@@ -311,7 +314,7 @@ class LeadsApiClient:
             except requests.Timeout as exc:
                 self._record(route, started, status=None)
                 # Searches are read-only, so retrying is safe; a stall is retried once at most.
-                if attempt < min(self.max_retries, 1):
+                if retry_stalls and attempt < min(self.max_retries, 1):
                     attempt += 1
                     time.sleep(_backoff(attempt))
                     continue

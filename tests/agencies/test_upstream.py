@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import pytest
 from django.core.cache import cache
 
 from leadsportal.agencies import upstream
 from leadsportal.agencies.upstream import lead_get, leads_get_by_ids
-from leadsportal.leads_api import LeadsApiUnavailable
+from leadsportal.leads_api import LeadsApiError, LeadsApiUnavailable
 from tests.followup.conftest import recent_leads
 
 
@@ -58,7 +59,7 @@ def test_fetches_for_one_agency_never_exceed_its_share_of_the_api(paris, monkeyp
     class HeldClient:
         """Holds every fetch until the test lets them go."""
 
-        def get_lead(self, lead_id: str):  # type: ignore[no-untyped-def]
+        def get_lead(self, lead_id: str, retry_stalls: bool = True):  # type: ignore[no-untyped-def]
             nonlocal in_flight, most
             with changed:
                 in_flight += 1
@@ -93,3 +94,23 @@ def test_fetches_for_one_agency_never_exceed_its_share_of_the_api(paris, monkeyp
         thread.join(timeout=10)
     assert most == upstream.FETCHES_PER_AGENCY
     assert in_flight == 0
+
+
+def test_a_stall_is_not_retried_inside_a_fan_out(paris, sandbox, settings):
+    settings.LEADS_API_READ_TIMEOUT = 0.5
+    upstream.get_client.cache_clear()  # a client with the short timeout above
+    ids = [lead.lead_id for lead in recent_leads(paris)[:2]]
+    cache.clear()
+    lead_get(agency=paris, lead_id="warm-up-token")  # the token, outside the count
+    sandbox.reset_counters()
+    sandbox.configure(fault_mode="stall", fault_next=2, stall_seconds=3)
+    started = time.monotonic()
+    with pytest.raises(LeadsApiError):
+        leads_get_by_ids(agency=paris, lead_ids=ids, deadline_seconds=math.inf)
+    elapsed = time.monotonic() - started
+    tries = sandbox.api_requests(route="getLead")
+    sandbox.reset()  # wakes the stalled requests
+    upstream.get_client.cache_clear()
+    # One try each, no second 0.5 s read: well under two timeouts plus a back-off.
+    assert tries == 2
+    assert elapsed < 1.5
