@@ -121,12 +121,14 @@ def live_events(request: AgencyRequest) -> HttpResponse:
     backlog = cursor.take(events_after(agency_id=agency.pk, after=after))
     deadline = time.monotonic() + settings.LEADS_LIVE_STREAM_SECONDS
 
+    agency_id = cursor.agency_id
+    # What the feed already holds goes out with the backlog: the wait below is for newer.
+    seen, held = feed.recent(agency_id=agency_id)
+    backlog += cursor.take(held)
+
     def first() -> str:
         # The browser reconnects 1 s after the stream ends (at LEADS_LIVE_STREAM_SECONDS).
         return "retry: 1000\n\n" + "".join(renderer.message(event) for event in backlog)
-
-    agency_id = cursor.agency_id
-    seen, _recent = feed.recent(agency_id=agency_id)
 
     def sync_stream() -> Iterator[str]:
         nonlocal seen
