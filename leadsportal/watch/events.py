@@ -229,25 +229,18 @@ class EventFeed:
 
 
 class EventCursor:
-    """What one open page has been sent: the events after the id it was rendered with, and
-    those with a lower id created just before it opened (committed after the page read the
-    last id), each once. The page's own last id was visible to it: never sent."""
+    """What one open page has been sent: the events after the id it was rendered with, each
+    once. (Events before it were on the page already: a lead that arrived a second before a
+    click on "Voir" must not come back as a toast on the page it opened. The feed itself reads
+    late-committed rows, so pages open before them get them.)"""
 
-    LATE = timedelta(seconds=2)
-
-    def __init__(self, *, agency_id: int, after: int, opened_at: datetime | None = None) -> None:
+    def __init__(self, *, agency_id: int, after: int) -> None:
         self.agency_id = agency_id
         self.after = after
-        self.late_since = (opened_at or timezone.now()) - self.LATE
         self.sent: set[int] = set()
 
     def take(self, events: Iterable[Event]) -> list[Event]:
-        fresh = [
-            e
-            for e in events
-            if (e.id > self.after or (e.id < self.after and e.created_at >= self.late_since))
-            and e.id not in self.sent
-        ]
+        fresh = [e for e in events if e.id > self.after and e.id not in self.sent]
         self.sent.update(e.id for e in fresh)
         return sorted(fresh, key=lambda e: e.id)
 
