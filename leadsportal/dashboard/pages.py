@@ -7,7 +7,6 @@ template with partials; errors of the upstream become a banner (`ListResult`), n
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,11 +16,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from leadsportal.leads_api import LeadPage, LeadsApiError, PageRequest
+from leadsportal.leads_api import LEAD_ID_PATTERN, LeadPage, LeadsApiError, PageRequest
 
 logger = logging.getLogger(__name__)
 
-LEAD_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # The query parameter (GET) or form field (POST) naming the list a person came from.
 BACK_PARAMETER = "back"
 

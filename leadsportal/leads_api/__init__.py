@@ -8,6 +8,7 @@ from leadsportal.leads_api.client import (
     get_client,
 )
 from leadsportal.leads_api.contract import (
+    LEAD_ID_PATTERN,
     MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
     PORTALS,
@@ -38,6 +39,7 @@ from leadsportal.leads_api.errors import (
 )
 
 __all__ = [
+    "LEAD_ID_PATTERN",
     "MAX_WINDOW_DAYS",
     "PAGE_SIZE_MAX",
     "PORTALS",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ PAGE_SIZE_MAX: Final = 100
 PAGE_SIZE_DEFAULT: Final = 20
 RATE_LIMIT_PER_SECOND: Final = 50
 LEAD_PATH: Final = "/v2/leads/{lead_id}"
+# Lead ids as the API makes them: anything else is refused before a call, never stored.
+LEAD_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 CLASSIFIED_LEADS_PATH: Final = "/v2/classifieds/{classified_id}/leads"
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 

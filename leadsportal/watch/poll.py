@@ -10,7 +10,6 @@ failure doubles its pause (a 429's Retry-After when longer), up to LEADS_WATCH_M
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import AgencyLead
 from leadsportal.followup.records import followup_from_lead
 from leadsportal.leads_api import (
+    LEAD_ID_PATTERN,
     PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
@@ -48,8 +48,7 @@ CATCH_UP_WINDOW = timedelta(hours=6)
 # Leads older than this when first seen (a catch-up) are indexed without a toast or an
 # assignment: they are in the lists, and waking everyone for yesterday's leads helps nobody.
 ANNOUNCE_WITHIN = timedelta(hours=1)
-# Lead ids as the API makes them (anything else is left out rather than stored).
-LEAD_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
 # Creation dates a little in the future (clocks differ) are still in the window.
 CLOCK_MARGIN = timedelta(minutes=1)
 # Refused credentials are not retried every few seconds: an administrator must act.
@@ -175,7 +174,7 @@ def _poll(
     calls = 0
     try:
         leads, calls = _read_window(agency, start, end)
-        leads = [lead for lead in leads if LEAD_ID.match(lead.lead_id)]
+        leads = [lead for lead in leads if LEAD_ID_PATTERN.match(lead.lead_id)]
         contact_fingerprints_sync(agency=agency, leads=leads, now=now, remember=False)
         new = _announce(
             agency=agency, leads=leads, now=now, silently=first_poll, claim_window=claim_window
