@@ -22,7 +22,7 @@ import contextvars
 import hashlib
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Final
 
@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from leadsportal.leads_api import (
+    PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
     LeadPage,
@@ -67,6 +68,34 @@ def leads_search(
 ) -> LeadPage:
     """One page of the agency's leads of a family, newest first."""
     return _client(agency).search(family, criteria, page)
+
+
+def leads_search_pages(
+    *,
+    agency: Agency,
+    family: LeadFamily,
+    criteria: SearchCriteria,
+    max_pages: int | None = None,
+) -> Iterator[LeadPage]:
+    """The pages of a search, 100 leads each, newest first, up to the last one or `max_pages`
+    (a page is asked for only when the caller wants it)."""
+    index = 1
+    while max_pages is None or index <= max_pages:
+        page = leads_search(
+            agency=agency,
+            family=family,
+            criteria=criteria,
+            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
+        )
+        yield page
+        if is_last_page(page):
+            return
+        index += 1
+
+
+def is_last_page(page: LeadPage) -> bool:
+    """Nothing after this page of a search."""
+    return not page.leads or page.page.index >= page.page_count
 
 
 def listing_leads(*, agency: Agency, classified_id: int, page: PageRequest) -> LeadPage:

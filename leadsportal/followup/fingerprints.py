@@ -25,15 +25,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
-from leadsportal.agencies.upstream import leads_search
+from leadsportal.agencies.upstream import leads_search_pages
 from leadsportal.followup.expiry import lead_expires_at
 from leadsportal.followup.models import AgencyLead, ContactFingerprint
 from leadsportal.leads_api import (
     MAX_WINDOW_DAYS,
-    PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
-    PageRequest,
     SearchCriteria,
 )
 from leadsportal.lib.generations import generation_bump, generation_get
@@ -380,22 +378,15 @@ def contacts_index_period(*, agency: Agency, start: datetime, end: datetime) -> 
     window_start = start
     while window_start < end:
         window_end = min(end, window_start + timedelta(days=MAX_WINDOW_DAYS))
-        criteria = SearchCriteria(start=window_start, end=window_end)
-        index = 1
-        while True:
-            page = leads_search(
-                agency=agency,
-                family=LeadFamily.ALL,
-                criteria=criteria,
-                page=PageRequest(index=index, size=PAGE_SIZE_MAX),
-            )
+        for page in leads_search_pages(
+            agency=agency,
+            family=LeadFamily.ALL,
+            criteria=SearchCriteria(start=window_start, end=window_end),
+        ):
             calls += 1
             result = contact_fingerprints_sync(agency=agency, leads=page.leads, remember=False)
             leads += len(page.leads)
             inserted += result.inserted
             deleted += result.deleted
-            if not page.leads or index >= page.page_count:
-                break
-            index += 1
         window_start = window_end
     return IndexResult(leads=leads, inserted=inserted, deleted=deleted, upstream_calls=calls)

@@ -20,15 +20,13 @@ from typing import Final
 from django.utils import timezone
 
 from leadsportal.agencies.models import Membership
-from leadsportal.agencies.upstream import leads_search
+from leadsportal.agencies.upstream import is_last_page, leads_search_pages
 from leadsportal.followup.expiry import lead_expires_at
 from leadsportal.followup.models import LeadRead
 from leadsportal.followup.records import LocalFilter, followups_matching
 from leadsportal.leads_api import (
-    PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
-    PageRequest,
     SearchCriteria,
 )
 
@@ -161,17 +159,11 @@ def leads_read_mark_all(
     )
     leads: list[Lead] = []
     complete = False
-    for index in range(1, MAX_MARK_PAGES + 1):
-        page = leads_search(
-            agency=membership.agency,
-            family=family,
-            criteria=window,
-            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
-        )
+    for page in leads_search_pages(
+        agency=membership.agency, family=family, criteria=window, max_pages=MAX_MARK_PAGES
+    ):
         leads.extend(page.leads)
-        if not page.leads or index >= page.page_count:
-            complete = True
-            break
+        complete = is_last_page(page)
     rows = [_read_row(membership, lead) for lead in leads if lead.meta.creation_date >= since]
     LeadRead.objects.bulk_create(rows, ignore_conflicts=True)
     return MarkAllResult(marked=len(rows), complete=complete)
@@ -200,17 +192,14 @@ def new_leads_count_by_family(*, membership: Membership, now: datetime | None = 
     criteria = SearchCriteria(start=since, end=end)
     leads: list[Lead] = []
     total = 0
-    for index in range(1, MAX_COUNT_PAGES + 1):
-        page = leads_search(
-            agency=membership.agency,
-            family=LeadFamily.ALL,
-            criteria=criteria,
-            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
-        )
+    for page in leads_search_pages(
+        agency=membership.agency,
+        family=LeadFamily.ALL,
+        criteria=criteria,
+        max_pages=MAX_COUNT_PAGES,
+    ):
         total = page.count
         leads.extend(page.leads)
-        if not page.leads or index >= page.page_count:
-            break
     candidates = [lead for lead in leads if lead.meta.creation_date >= since]
     unread = leads_unread(membership=membership, leads=candidates, since=since)
     by_type = Counter(lead.lead_type for lead in candidates if lead.lead_id in unread)

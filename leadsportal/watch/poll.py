@@ -20,19 +20,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
-from leadsportal.agencies.upstream import leads_search
+from leadsportal.agencies.upstream import is_last_page, leads_search_pages
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import AgencyLead
 from leadsportal.followup.records import followup_from_lead
 from leadsportal.leads_api import (
     LEAD_ID_PATTERN,
-    PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
     LeadsApiAuthError,
     LeadsApiError,
     LeadsApiRateLimited,
-    PageRequest,
     SearchCriteria,
 )
 from leadsportal.watch.assignment import Rule, round_robin_assign
@@ -93,21 +91,18 @@ def _state_for(error: LeadsApiError) -> str:
 
 
 def _read_window(agency: Agency, start: datetime, end: datetime) -> tuple[list[Lead], int]:
-    criteria = SearchCriteria(start=start, end=end)
     leads: list[Lead] = []
     calls = 0
-    for index in range(1, MAX_PAGES + 1):
-        page = leads_search(
-            agency=agency,
-            family=LeadFamily.ALL,
-            criteria=criteria,
-            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
-        )
+    for page in leads_search_pages(
+        agency=agency,
+        family=LeadFamily.ALL,
+        criteria=SearchCriteria(start=start, end=end),
+        max_pages=MAX_PAGES,
+    ):
         calls += 1
         leads.extend(page.leads)
-        if not page.leads or index >= page.page_count:
-            break
-        _busy_extend(agency)
+        if not is_last_page(page):
+            _busy_extend(agency)  # page by page: a long read keeps its claim on the agency
     return leads, calls
 
 
