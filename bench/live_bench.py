@@ -31,7 +31,7 @@ Measured:
 3. One worker for 500 agencies at 100 ms upstream latency: about 3 minutes of polling, then,
    from the WatchLease rows (name "poll:<id>", slot, taken_at), the share of (agency, slot)
    pairs polled in the measured slots and the lateness of each poll (taken_at − slot start −
-   the agency's offset, tasks.poll_offset), p50/p95; with more threads if 16 do not keep up.
+   the agency's offset, watch.schedule.poll_offset), p50/p95; with more threads if 16 do not keep up.
    Then TWO workers on the same Redis: searches per client counted by the sandbox against the
    leases per client (a duplicate poll would be a search without its own lease).
 4. 1,000 open event streams (/direct/evenements/, raw asyncio HTTP/1.1 in a child process,
@@ -60,7 +60,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +71,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from run import (  # bench/run.py's helpers: same processes, same conventions
     HOST,
     ROOT,
@@ -83,6 +83,8 @@ from run import (  # bench/run.py's helpers: same processes, same conventions
     say,
     static_manifest_is_fresh,
 )
+
+from leadsportal.watch.schedule import poll_offset
 
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
@@ -108,11 +110,6 @@ LAUNCH_ARGS = [
 ]
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def poll_offset(agency_id: int, interval: int) -> float:
-    """Copy of leadsportal.watch.tasks.poll_offset (this process does not set Django up)."""
-    return (zlib.crc32(str(agency_id).encode()) % 1000) / 1000 * interval
 
 
 def stats_of(values: list[float], digits: int = 2) -> dict[str, Any]:

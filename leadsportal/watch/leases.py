@@ -17,6 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from leadsportal.watch.models import WatchLease
+from leadsportal.watch.schedule import slot_of
+
+__all__ = ["holder_name", "lease_take", "leases_forget_old", "slot_of"]
 
 KEEP_LEASES = timedelta(hours=1)
 
@@ -24,10 +27,6 @@ KEEP_LEASES = timedelta(hours=1)
 def holder_name() -> str:
     """This worker thread, as lease rows name it: host, process and thread."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
-
-
-def slot_of(moment: datetime, interval: int) -> int:
-    return int(moment.timestamp()) // interval
 
 
 def lease_take(name: str, slot: int) -> bool:

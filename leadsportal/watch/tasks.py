@@ -13,7 +13,6 @@ slot a dying worker was in.
 from __future__ import annotations
 
 import logging
-import zlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,18 +28,14 @@ from leadsportal.followup.purge import followups_purge_expired
 from leadsportal.leads_api import MAX_WINDOW_DAYS, LeadsApiError
 from leadsportal.watch.assignment import FALLBACK_NOBODY_AVAILABLE, claim_fallback
 from leadsportal.watch.events import events_forget_old
-from leadsportal.watch.leases import lease_take, leases_forget_old, slot_of
+from leadsportal.watch.leases import lease_take, leases_forget_old
 from leadsportal.watch.models import WatchLease
 from leadsportal.watch.poll import agency_poll
+from leadsportal.watch.schedule import poll_offset, slot_of
 
 logger = logging.getLogger(__name__)
 
 PLAN_AHEAD = timedelta(minutes=2)
-
-
-def poll_offset(agency_id: int, interval: int) -> float:
-    """Where in each interval an agency is polled: spread evenly, stable across restarts."""
-    return (zlib.crc32(str(agency_id).encode()) % 1000) / 1000 * interval
 
 
 def polls_plan(
