@@ -8,9 +8,9 @@ builds a client or handles credentials. The upstream's contract (paths, JSON, li
 Leads by id (the follow-up filters, the "same contact" page, the exports of those filters) are
 fetched through one bounded fan-out: at most `FETCHES_PER_CALL` requests in flight for one call
 and `FETCHES_PER_AGENCY` for one agency across the process, whatever the number of pages and
-exports asking at once (the API allows 10 concurrent requests per client); one deadline for all
-of a page's fetches (`settings.LEADS_API_PAGE_DEADLINE`; exports wait for each of their pages),
-the first failure ending the wait. Each fetched lead stays in Django's cache for
+exports asking at once (the API allows 10 concurrent requests per client), waiting no longer
+than what is left of the request's deadline (`lib.deadlines`: `LEADS_API_PAGE_DEADLINE` for a
+whole page, each export page its own), the first failure ending the wait. Each fetched lead stays in Django's cache for
 `LEAD_CACHE_SECONDS`, keyed by agency and lead id, as soon as it arrives (a fetch that finishes
 after another failed is kept too), so that paging back and forth, or acting on a lead right
 after opening it, costs no new call.
@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import math
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Final
 
-from django.conf import settings
 from django.core.cache import cache
 
 from leadsportal.leads_api import (
@@ -42,6 +40,7 @@ from leadsportal.leads_api import (
     SearchCriteria,
     get_client,
 )
+from leadsportal.lib import deadlines
 
 if TYPE_CHECKING:
     from leadsportal.agencies.models import Agency
@@ -109,16 +108,13 @@ def _cache_key(agency: Agency, lead_id: str) -> str:
     return f"upstream:lead:{agency.pk}:{client}:{lead_id}"
 
 
-def leads_get_by_ids(
-    *, agency: Agency, lead_ids: Iterable[str], deadline_seconds: float | None = None
-) -> dict[str, Lead | None]:
+def leads_get_by_ids(*, agency: Agency, lead_ids: Iterable[str]) -> dict[str, Lead | None]:
     """Each lead by id, in the order given (None: unknown to the API for this agency, e.g.
     expired, erased upstream or forged).
 
-    `deadline_seconds`: how long to wait for all of them (default: the page deadline;
-    `math.inf`: as long as the client's own timeouts allow). Raises LeadsApiError when the API
-    cannot answer, or LeadsApiUnavailable when the deadline passes first; the leads fetched
-    meanwhile stay cached.
+    Waits for them as long as the current deadline allows (outside any, as long as the
+    client's own timeouts do). Raises LeadsApiError when the API cannot answer, or
+    LeadsApiUnavailable when the deadline passes first; the leads fetched meanwhile stay cached.
     """
     ids = list(dict.fromkeys(lead_ids))
     if not ids:
@@ -137,10 +133,7 @@ def leads_get_by_ids(
             missing.append(lead_id)
     if missing:
         fetcher = _Fetcher(_client(agency), agency)
-        deadline = (
-            deadline_seconds if deadline_seconds is not None else settings.LEADS_API_PAGE_DEADLINE
-        )
-        fetched, error = _fetch_concurrently(fetcher, missing, deadline)
+        fetched, error = _fetch_concurrently(fetcher, missing, deadlines.seconds_left())
         if error is not None:
             raise error
         found.update(fetched)
@@ -184,7 +177,7 @@ class _Fetcher:
 
 
 def _fetch_concurrently(
-    fetch: _Fetcher, lead_ids: list[str], deadline: float
+    fetch: _Fetcher, lead_ids: list[str], seconds_left: float | None
 ) -> tuple[dict[str, Lead | None], LeadsApiError | None]:
     """The leads fetched, and the first error (or the deadline) that ended the fan-out."""
     if len(lead_ids) == 1:
@@ -201,11 +194,11 @@ def _fetch_concurrently(
             pool.submit(contextvars.copy_context().run, fetch, lead_id): lead_id
             for lead_id in lead_ids
         }
-        timeout = None if math.isinf(deadline) else deadline
+        timeout = None if seconds_left is None else max(0.0, seconds_left)
         done, not_done = wait(futures, timeout=timeout, return_when=FIRST_EXCEPTION)
     finally:
-        # Queued fetches are dropped; one already on the wire ends with the client's timeouts
-        # (and still caches its lead).
+        # Queued fetches are dropped; one already on the wire ends with the deadline at the
+        # latest (its timeouts are cut to it), and still caches its lead.
         pool.shutdown(wait=False, cancel_futures=True)
     fetched: dict[str, Lead | None] = {}
     error: LeadsApiError | None = None
@@ -218,7 +211,9 @@ def _fetch_concurrently(
         else:
             raise failure
     if error is None and not_done:
-        error = LeadsApiUnavailable(f"lead by id: {len(not_done)} not fetched within {deadline} s")
+        error = LeadsApiUnavailable(
+            f"lead by id: {len(not_done)} not fetched within the deadline ({timeout:.1f} s left)"
+        )
     return fetched, error
 
 

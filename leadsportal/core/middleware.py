@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from leadsportal.lib import request_metrics
+from leadsportal.lib import deadlines, request_metrics
 
 logger = logging.getLogger("leadsportal.request")
 
@@ -53,6 +53,23 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class UpstreamDeadlineMiddleware:
+    """One budget for all the upstream calls of a request: `LEADS_API_PAGE_DEADLINE` seconds.
+
+    However many searches and fetches by id a page makes, it answers (with a banner if need
+    be) within that time: a stalling upstream holds no request thread longer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        with deadlines.deadline_scope(settings.LEADS_API_PAGE_DEADLINE):
+            return self.get_response(request)
 
 
 class FrenchFirstLocaleMiddleware:

@@ -10,6 +10,8 @@
   retried by the client, honouring Retry-After.
 - The request's metrics (upstream calls, for the request log) follow the work into the threads
   through a copy of the view's `contextvars` context.
+- Each page has a deadline of its own (`LEADS_API_PAGE_DEADLINE`, whatever its retries and
+  fetches by id): a stalling upstream ends the export as incomplete, it never hangs.
 
 If leads arrive while an export runs, the API's newest-first pages shift: a lead already
 written may show up again at the top of the next page (skipped by lead id in streaming.py), and
@@ -19,7 +21,6 @@ the Count grows (the extra pages are fetched too), so no lead is left out.
 from __future__ import annotations
 
 import contextvars
-import math
 import threading
 import time
 from collections import deque
@@ -32,6 +33,7 @@ from django.conf import settings
 from leadsportal.agencies.upstream import leads_get_by_ids
 from leadsportal.leads_api import PAGE_SIZE_MAX, LeadPage, PageRequest
 from leadsportal.leads_api.contract import RATE_LIMIT_PER_SECOND
+from leadsportal.lib import deadlines
 
 if TYPE_CHECKING:
     from leadsportal.agencies.models import Agency
@@ -116,7 +118,10 @@ class PageFetcher:
         if self._abandoned.is_set():
             # The export ended while this task waited for its turn: no request for nobody.
             raise Abandoned(index)
-        return self._fetch(page_request(index))
+        # Each page has the whole deadline of a page: the file as a whole may take minutes, but
+        # a stalling upstream ends it (as incomplete) within one deadline, never hangs it.
+        with deadlines.deadline_scope(settings.LEADS_API_PAGE_DEADLINE, replace=True):
+            return self._fetch(page_request(index))
 
     def _run_in_context(self, index: int) -> LeadPage:
         return self._context.copy().run(self._fetch_one, index)
@@ -167,9 +172,7 @@ def local_pages_fetcher(*, agency: Agency, lead_ids: list[str]) -> FetchPage:
 
     def fetch(page: PageRequest) -> LeadPage:
         chunk = lead_ids[(page.index - 1) * page.size : page.index * page.size]
-        # No page deadline: an export waits for each of its pages (the client's timeouts bound
-        # every call) and ends as incomplete only when the upstream fails.
-        fetched = leads_get_by_ids(agency=agency, lead_ids=chunk, deadline_seconds=math.inf)
+        fetched = leads_get_by_ids(agency=agency, lead_ids=chunk)
         leads = tuple(lead for lead_id in chunk if (lead := fetched.get(lead_id)) is not None)
         return LeadPage(leads=leads, count=len(lead_ids), page=page)
 

@@ -46,7 +46,7 @@ from leadsportal.leads_api.errors import (
     LeadsApiUnavailable,
     LeadsApiValidationError,
 )
-from leadsportal.lib import request_metrics
+from leadsportal.lib import deadlines, request_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ TOKEN_FAILURE_SECONDS: Final = 5
 # A Retry-After longer than this is reported to the user rather than waited for in a request.
 MAX_RETRY_AFTER_SECONDS: Final = 5.0
 BACKOFF_BASE_SECONDS: Final = 0.2
+# Under a deadline, a call that would have less than this left is not started.
+MIN_CALL_SECONDS: Final = 0.05
 POOL_SIZE: Final = 16
 
 
@@ -109,6 +111,16 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
 
 def _backoff(attempt: int) -> float:
     return float(BACKOFF_BASE_SECONDS * (2**attempt) * (0.5 + random.random()))
+
+
+def _slept_within_deadline(seconds: float) -> bool:
+    """Sleep before a retry, unless the retry could not even start within the deadline."""
+    left = deadlines.seconds_left()
+    if left is not None and seconds + MIN_CALL_SECONDS > left:
+        return False
+    if seconds > 0:
+        time.sleep(seconds)
+    return True
 
 
 def _dropped_connection(exc: requests.RequestException) -> bool:
@@ -200,7 +212,9 @@ class LeadsApiClient:
                 # Another worker may have stored its token and released the lock since we looked.
                 cached = cache.get(self._token_cache_key)
             else:
-                deadline = time.monotonic() + TOKEN_WAIT_SECONDS
+                left = deadlines.seconds_left()
+                wait = TOKEN_WAIT_SECONDS if left is None else min(TOKEN_WAIT_SECONDS, left)
+                deadline = time.monotonic() + wait
                 while time.monotonic() < deadline:
                     time.sleep(0.05)
                     cached = cache.get(self._token_cache_key)
@@ -230,8 +244,11 @@ class LeadsApiClient:
         try:
             return self._fetch_token_now()
         except LeadsApiError as exc:
-            kind = "auth" if isinstance(exc, LeadsApiAuthError) else "unavailable"
-            cache.set(self._token_failure_key, kind, timeout=TOKEN_FAILURE_SECONDS)
+            left = deadlines.seconds_left()
+            # A fetch cut short by this request's own deadline says nothing to other requests.
+            if left is None or left >= MIN_CALL_SECONDS:
+                kind = "auth" if isinstance(exc, LeadsApiAuthError) else "unavailable"
+                cache.set(self._token_failure_key, kind, timeout=TOKEN_FAILURE_SECONDS)
             raise
 
     def _fetch_token_now(self) -> str:
@@ -249,7 +266,7 @@ class LeadsApiClient:
                 token_url=self.credentials.token_url,
                 client_id=self.credentials.client_id,
                 client_secret=self.credentials.client_secret,
-                timeout=self.timeout,
+                timeout=self._timeouts_left("token"),
             )
         except OAuth2Error as exc:
             # invalid_client, invalid_scope, ...: the upstream refused these credentials.
@@ -309,25 +326,27 @@ class LeadsApiClient:
                     url,
                     json=json_body,
                     headers={"Authorization": f"Bearer {token}"},
-                    timeout=self.timeout,
+                    timeout=self._timeouts_left(route),
                 )
             except requests.Timeout as exc:
                 self._record(route, started, status=None)
                 # Searches are read-only, so retrying is safe; a stall is retried once at most.
-                if retry_stalls and attempt < min(self.max_retries, 1):
+                if (
+                    retry_stalls
+                    and attempt < min(self.max_retries, 1)
+                    and _slept_within_deadline(_backoff(attempt + 1))
+                ):
                     attempt += 1
-                    time.sleep(_backoff(attempt))
                     continue
                 raise LeadsApiUnavailable(f"{route}: timed out") from exc
             except requests.RequestException as exc:
                 self._record(route, started, status=None)
-                if attempt < self.max_retries:
+                # A pooled connection that the upstream closed as we reused it (its keep-alive
+                # ran out) says nothing about the upstream's health: retry at once on a new
+                # connection instead of sleeping 0.2-0.6 s.
+                pause = 0.0 if attempt == 0 and _dropped_connection(exc) else _backoff(attempt + 1)
+                if attempt < self.max_retries and _slept_within_deadline(pause):
                     attempt += 1
-                    # A pooled connection that the upstream closed as we reused it (its
-                    # keep-alive ran out) says nothing about the upstream's health: retry at
-                    # once on a new connection instead of sleeping 0.2-0.6 s.
-                    if not (attempt == 1 and _dropped_connection(exc)):
-                        time.sleep(_backoff(attempt))
                     continue
                 raise LeadsApiUnavailable(f"{route}: {type(exc).__name__}") from exc
             self._record(route, started, status=response.status_code)
@@ -340,15 +359,25 @@ class LeadsApiClient:
             if response.status_code in RETRYABLE_STATUSES and attempt < self.max_retries:
                 wait = _retry_after_seconds(response) if response.status_code == 429 else None
                 if wait is None or wait <= MAX_RETRY_AFTER_SECONDS:
-                    attempt += 1
-                    time.sleep(wait if wait is not None else _backoff(attempt))
-                    continue
+                    pause = wait if wait is not None else _backoff(attempt + 1)
+                    if _slept_within_deadline(pause):
+                        attempt += 1
+                        continue
             if response.status_code >= 400:
                 raise self._error_for(response, route)
             try:
                 return response.json()
             except ValueError as exc:
                 raise LeadsApiMalformedResponse(f"{route}: response is not JSON") from exc
+
+    def _timeouts_left(self, route: str) -> tuple[float, float]:
+        """The connect and read timeouts, cut to what is left of the request's deadline."""
+        left = deadlines.seconds_left()
+        if left is None:
+            return self.timeout
+        if left < MIN_CALL_SECONDS:
+            raise LeadsApiUnavailable(f"{route}: the request's upstream deadline has passed")
+        return (min(self.timeout[0], left), min(self.timeout[1], left))
 
     def _record(self, route: str, started: float, *, status: int | None) -> None:
         duration_ms = (time.perf_counter() - started) * 1000
