@@ -22,9 +22,10 @@ from leadsportal.dashboard.dates import (
 )
 from leadsportal.dashboard.families import Tab
 from leadsportal.dashboard.query import DEFAULT_PAGE_SIZE, MINE, LeadQuery, ListingQuery
-from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.access_record import AccessFilter
+from leadsportal.followup.models import AccessRecord, FollowupStatus
 from leadsportal.followup.records import NOTE_MAX_LENGTH
-from leadsportal.leads_api import MAX_WINDOW_DAYS, PORTALS
+from leadsportal.leads_api import LEAD_ID_PATTERN, MAX_WINDOW_DAYS, PORTALS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -234,7 +235,7 @@ class AssigneeForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = (
             get_user_model()
-            .objects.filter(memberships__agency=agency)
+            .objects.filter(memberships__agency=agency, memberships__active=True)
             .order_by("first_name", "last_name", "username")
         )
         field.label_from_instance = member_label  # type: ignore[method-assign]
@@ -275,3 +276,70 @@ class AssignmentRuleForm(forms.ModelForm):
         if not 1 <= minutes <= 240:
             raise forms.ValidationError(_("Entre 1 et 240 minutes."))
         return minutes
+
+
+class AccessRecordForm(forms.Form):
+    """The filters of the access record (managers): who, what, which lead, which days."""
+
+    member = forms.TypedChoiceField(label=_("Membre"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[("", _("Toutes")), *AccessRecord.Kind.choices],
+    )
+    lead = forms.CharField(
+        label=_("Identifiant du lead"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    start = forms.DateField(
+        label=_("Du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    end = forms.DateField(
+        label=_("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+
+    def __init__(self, data: QueryDict, *, agency: Agency) -> None:
+        super().__init__(data)
+        self.fields["member"].choices = [("", _("Tous"))] + [
+            (user.pk, member_label(user)) for user in agency_members(agency=agency)
+        ]
+
+    def clean_lead(self) -> str:
+        lead: str = self.cleaned_data["lead"].strip()
+        if lead and not LEAD_ID_PATTERN.match(lead):
+            raise forms.ValidationError(
+                _("Un identifiant de lead ne contient que des lettres, chiffres, - et _.")
+            )
+        return lead
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(name, _("Date hors limites."))
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("La date de fin précède la date de début."))
+        return data
+
+    def access_filter(self) -> AccessFilter:
+        """What the valid form asks for; the end day included."""
+        data = self.cleaned_data
+        start: date | None = data.get("start")
+        end: date | None = data.get("end")
+        return AccessFilter(
+            user_id=data.get("member"),
+            kind=data.get("kind") or "",
+            lead_id=data.get("lead") or "",
+            start=start_of_day(start) if start else None,
+            end=start_of_day(end + timedelta(days=1)) if end else None,
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leadsportal.dashboard import followup_views, live_views, settings_views, views
+from leadsportal.dashboard import access_views, followup_views, live_views, settings_views, views
 
 app_name = "dashboard"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("lead/<str:lead_id>/prendre/", live_views.claim, name="claim"),
     path("disponibilite/", live_views.availability, name="availability"),
     path("agence/reglages/", settings_views.agency_settings, name="agency_settings"),
+    path("agence/acces/", access_views.access_record, name="access_record"),
 ]

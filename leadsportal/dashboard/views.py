@@ -46,6 +46,7 @@ from leadsportal.dashboard.pages import (
 from leadsportal.dashboard.panels import lead_detail_followup
 from leadsportal.dashboard.query import LeadQuery, ListingQuery
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
+from leadsportal.followup.access_record import lead_opened_record
 from leadsportal.leads_api import (
     Lead,
     LeadPage,
@@ -194,6 +195,7 @@ def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
         if lead is None:
             # Another agency's lead and an unknown id look the same: a 404, never the data.
             raise Http404("lead not found")
+        lead_opened_record(agency=request.agency, user=request.user, lead_id=lead_id)
     back_url = safe_back_url(request, request.GET.get(BACK_PARAMETER, ""))
     context = {
         "lead": lead,

@@ -26,6 +26,8 @@ from leadsportal.exports.columns import Column, Texts, row_values
 from leadsportal.exports.fetching import PageFetcher
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.writers import ExportWriter, writer_for
+from leadsportal.followup.access_record import export_record_leads
+from leadsportal.followup.models import AccessRecord
 from leadsportal.leads_api import LeadPage, LeadsApiError
 from leadsportal.lib.request_metrics import RequestMetrics
 
@@ -44,6 +46,8 @@ class ExportJob:
     language: str
     metrics: RequestMetrics | None = None
     streaming: bool = False  # set once the first byte is produced
+    # Who exported which leads (the managers' access record), filled page by page.
+    access: AccessRecord | None = None
 
 
 def _grouped(value: int) -> str:
@@ -98,22 +102,35 @@ def _write_pages(
     for page in pages:
         seen_here: set[str] = set()
         batch = []
+        lead_ids = []
         for lead in page.leads:
             if lead.lead_id in seen_here or any(lead.lead_id in ids for ids in recent):
                 continue
             seen_here.add(lead.lead_id)
             batch.append(row_values(job.columns, lead, job.texts))
+            lead_ids.append(lead.lead_id)
         recent.append(seen_here)
         room = writer.room
         if room is not None and len(batch) > room:
-            batch = batch[:room]
+            batch, lead_ids = batch[:room], lead_ids[:room]
             progress.overflow = True
         chunk = writer.rows(batch)
         progress.rows += len(batch)
+        _record_access(job, lead_ids)
         if chunk:
             yield chunk
         if progress.overflow:
             return
+
+
+def _record_access(job: ExportJob, lead_ids: list[str]) -> None:
+    if job.access is None:
+        return
+    try:
+        export_record_leads(job.access, lead_ids)
+    except DatabaseError:
+        # Logged for the administrator; the person's download goes on.
+        logger.exception("export access record not saved", extra={"export_id": job.record.pk})
 
 
 def stream_export(job: ExportJob) -> Iterator[bytes]:

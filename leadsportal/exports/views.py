@@ -33,6 +33,7 @@ from leadsportal.exports.fetching import FetchPage, PageFetcher, limiter_for, lo
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
 from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
+from leadsportal.followup.access_record import export_record_start
 from leadsportal.followup.records import followups_matching
 from leadsportal.leads_api import LeadFamily, LeadPage, LeadsApiError, PageRequest
 from leadsportal.lib import request_metrics
@@ -139,6 +140,7 @@ def _start_export(
         started=started,
         language=translation.get_language() or "fr",
         metrics=request_metrics.current(),
+        access=export_record_start(agency=request.agency, user=request.user, export_ref=record.pk),
     )
     response = StreamingHttpResponse(ExportStream(job), content_type=CONTENT_TYPES[export_format])
     response["Content-Disposition"] = content_disposition_header(

@@ -223,3 +223,57 @@ class ContactFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id}:{self.lead_id}"
+
+
+class AccessRecord(models.Model):
+    """Who opened a lead's detail, or exported leads, and when: for the agency's managers.
+
+    Lead ids only, never lead data; kept `settings.LEADS_ACCESS_RECORD_MONTHS` (12) months, then
+    purged by a scheduled task (followup/access.py), even after the leads themselves expire: a
+    lead id alone tells nothing once the lead is gone upstream.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Ouverture d'un lead")
+        EXPORTED = "exported", _("Export de leads")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    # A deleted account keeps its records, anonymous (the username stays for the managers).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=Kind)
+    at = models.DateTimeField(db_index=True)
+    # An opening: the lead. An export: blank, its leads are AccessRecordLead rows.
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH, blank=True)
+    # An export: the id of its line in the export history (exports.ExportRecord; a plain number
+    # because the exports app sits above this one) and the number of leads it wrote.
+    export_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    lead_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("accès à un lead")
+        verbose_name_plural = _("accès aux leads")
+        indexes = [
+            models.Index(fields=["agency", "-at"]),
+            models.Index(fields=["agency", "lead_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.kind}:{self.username}@{self.at:%Y-%m-%d %H:%M}"
+
+
+class AccessRecordLead(models.Model):
+    """One lead written by an export (an AccessRecord of kind "exported")."""
+
+    record = models.ForeignKey(AccessRecord, on_delete=models.CASCADE, related_name="leads")
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
+
+    class Meta:
+        verbose_name = _("lead exporté")
+        verbose_name_plural = _("leads exportés")
+        indexes = [models.Index(fields=["lead_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}:{self.lead_id}"

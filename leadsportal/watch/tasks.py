@@ -22,6 +22,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from leadsportal.agencies.models import Agency
+from leadsportal.followup.access_record import access_records_purge
 from leadsportal.followup.fingerprints import contacts_index_period
 from leadsportal.followup.models import LeadFollowup
 from leadsportal.followup.purge import followups_purge_expired
@@ -152,12 +153,19 @@ def agency_backfill(agency_id: int, days: int = MAX_WINDOW_DAYS) -> None:
 # no worker was up at the usual hour is caught up within the hour a worker is back.
 @db_periodic_task(crontab(minute="15"), priority=BACKGROUND)
 def daily_purge() -> None:
-    """GDPR: everything stored about expired leads goes (the index rows included)."""
+    """GDPR: everything stored about expired leads goes (the index rows included), and the
+    access record's lines older than its retention period."""
     if not lease_take("purge", slot_of(timezone.now(), 86_400)):
         return
     result = followups_purge_expired()
+    access_lines = access_records_purge()
     logger.info(
-        "daily purge", extra={"followups": result.followups, "index_rows": result.index_rows}
+        "daily purge",
+        extra={
+            "followups": result.followups,
+            "index_rows": result.index_rows,
+            "access_records": access_lines,
+        },
     )
 
 
