@@ -93,6 +93,15 @@ class CapturedLogs:
                 decoded.append(line)
         return "\n".join([*self.handler.lines, *decoded, self.caplog.text])
 
+    def production_text(self) -> str:
+        """Only what the production formatter writes (caplog's rendering shows every record's
+        raw message, which no deployed handler writes), its string values unescaped."""
+        decoded = []
+        for line in self.handler.lines:
+            with contextlib.suppress(ValueError):
+                decoded.extend(_strings(json.loads(line)))
+        return "\n".join([*self.handler.lines, *decoded])
+
 
 @pytest.fixture
 def captured_logs(caplog: pytest.LogCaptureFixture) -> Iterator[CapturedLogs]:
@@ -316,3 +325,145 @@ def test_the_capture_sees_every_logger_and_thread(captured_logs: CapturedLogs) -
 
     for value in ("Zoé Núñez", 'dit "bonjour"\nà demain', "0612345678"):
         assert value in text
+
+
+QUERY_MARK = "QsMark7c1"  # in every query string and form value below, nowhere else
+
+
+def test_no_query_string_nor_form_value_reaches_the_logs_on_4xx_and_5xx(
+    captured_logs: CapturedLogs,
+    manager: LoggedIn,
+    agent: LoggedIn,
+    paris: Agency,
+    sandbox,  # type: ignore[no-untyped-def]
+) -> None:
+    """Django's own loggers (django.request, django.security.csrf) write the path of every
+    4xx/5xx; with the production formatter, never its query string nor a form's values."""
+    lead_id = leads_of(paris, LeadFamily.ALL, window(30))[0].lead_id
+    mark = QUERY_MARK
+    statuses = []
+    for client, method, path, data in (
+        (manager.client, "get", f"/leads/?start={mark}&status=contacte", None),  # 400
+        (manager.client, "get", f"/leads/vendeurs/?portal={mark}", None),  # 400
+        (manager.client, "get", f"/exports/leads/?format=csv&start=2026-13-45&q={mark}", None),
+        (manager.client, "get", f"/lead/not-a-lead-{mark[:3]}/?back=/leads/?q={mark}", None),
+        (agent.client, "get", f"/exports/leads/?format=csv&end={mark}", None),  # 403
+        (agent.client, "get", f"/agence/acces/?lead={mark}", None),  # 403
+        (manager.client, "post", f"/leads/?page={mark}", {"note": mark}),  # 405
+        (manager.client, "get", f"/introuvable/?q={mark}", None),  # 404
+    ):
+        statuses.append(getattr(client, method)(path, data).status_code)
+    # A form posted without its CSRF token: django.security.csrf speaks.
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(manager.user)
+    statuses.append(
+        strict.post(
+            f"/lead/{lead_id}/suivi/notes/?from={mark}", {"body": f"Mme {mark} rappelle"}
+        ).status_code
+    )
+    # The upstream fails: a 502 with its query string.
+    sandbox.fault_mode, sandbox.fault_next = "error500", 1
+    statuses.append(manager.client.get(f"/leads/?page=3&portal=SLG-FRA&x={mark}").status_code)
+    sandbox.fault_mode, sandbox.fault_next = None, 0
+    # A note is saved: its text is a form value too.
+    note = manager.client.post(f"/lead/{lead_id}/suivi/notes/", {"body": f"Mme {mark} rappelle"})
+    statuses.append(note.status_code)
+
+    assert sorted(set(statuses)) == [303, 400, 403, 404, 405, 502]
+    text = captured_logs.production_text()
+    # Not vacuous: Django's loggers wrote the paths of those answers.
+    assert any('"logger": "django.request"' in line for line in captured_logs.handler.lines)
+    assert any('"logger": "django.security.csrf"' in line for line in captured_logs.handler.lines)
+    assert "/suivi/notes/" in text
+    assert mark not in text
+
+
+pytestmark_workers = pytest.mark.django_db(transaction=True)
+
+
+@pytestmark_workers
+def test_a_real_worker_logs_no_personal_data_of_the_leads_it_announces(
+    paris: Agency,
+    add_lead,  # type: ignore[no-untyped-def]
+    sandbox,  # type: ignore[no-untyped-def]
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A `leads_worker` process at LOG_LEVEL=DEBUG polls the agency, indexes and announces new
+    leads, assigns them, meets upstream faults: its whole output holds none of their data."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.utils import timezone
+
+    from leadsportal.watch.leases import lease_take
+    from leadsportal.watch.models import LiveEvent
+    from leadsportal.watch.poll import agency_poll
+    from leadsportal.watch.schedule import slot_of
+    from tests.watch.test_workers import MANAGE, database_url
+
+    paris.assignment_rule = Agency.AssignmentRule.ROUND_ROBIN
+    paris.save()
+    agency_poll(agency=paris)  # the baseline: what is there already is not news
+    for job in ("reread", "purge"):
+        lease_take(job, slot_of(timezone.now(), 86_400))
+    contacts = [
+        {
+            "firstName": "Zéphyrine",
+            "lastName": "Quatremain",
+            "email": "zephyrine.quatremain@example.org",
+            "phoneNumbers": [{"number": "+33671829304", "type": "MOBILE", "isVerified": False}],
+            "message": "Bonjour, je souhaite visiter l'appartement du troisième étage samedi.",
+        },
+        {
+            "firstName": "Anatole",
+            "lastName": "Brisebarre",
+            "email": "a.brisebarre@example.net",
+            "phoneNumbers": [{"number": "0698765432", "type": "MOBILE", "isVerified": False}],
+            "message": "Pouvez-vous me rappeler après dix-huit heures au sujet du pavillon ?",
+        },
+    ]
+    log_path = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "LEADS_WATCH_INTERVAL": "2",
+        "LEADS_TASKS_QUEUE": f"leadsportal-test-{uuid.uuid4().hex[:8]}",
+        "LEADS_TASKS_SQLITE": str(tmp_path / "tasks.sqlite3"),
+        "LOG_LEVEL": "DEBUG",
+    }
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, str(MANAGE), "leads_worker", "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            time.sleep(4)
+            new = [add_lead(contactRequest=contact) for contact in contacts]
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if LiveEvent.objects.filter(lead_id__in=new, kind="lead").count() == len(new):
+                    break
+                time.sleep(0.5)
+            # Then the upstream fails for a while: errors and back-off are logged too.
+            sandbox.configure(fault_mode="error500", fault_next=6)
+            time.sleep(5)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+    sandbox.configure(fault_mode=None, fault_next=0)
+    output = log_path.read_text(errors="replace")
+
+    assert LiveEvent.objects.filter(lead_id__in=new, kind="lead").count() == len(new)
+    assert '"level": "DEBUG"' in output  # not vacuous: the worker spoke at DEBUG
+    assert "leads_api call" in output
+    seen = [get_client(paris.api_credentials()).get_lead(lead_id) for lead_id in new]
+    data = personal_data(seen)
+    assert {"Zéphyrine", "Quatremain", "zephyrine.quatremain@example.org"} <= data
+    leaked = sorted(value for value in data if value in output)
+    assert leaked == [], f"personal data in the worker's log: {leaked}"
