@@ -19,8 +19,14 @@ import csv
 import io
 import json
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +36,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from leadsportal.agencies.models import Agency, Membership
 from leadsportal.core.logging import JsonFormatter
@@ -42,8 +49,13 @@ from leadsportal.leads_api import (
     SearchCriteria,
     get_client,
 )
+from leadsportal.watch.leases import lease_take
+from leadsportal.watch.models import LiveEvent
+from leadsportal.watch.poll import agency_poll
+from leadsportal.watch.schedule import slot_of
 from tests.fixtures import PARIS_CLIENT, LoggedIn
 from tests.security.samples import window
+from tests.watch.test_workers import MANAGE, database_url
 
 DETAILS_PER_TYPE = 20
 LEAD_LINK = re.compile(r'href="/lead/([A-Za-z0-9_-]+)/')
@@ -378,10 +390,7 @@ def test_no_query_string_nor_form_value_reaches_the_logs_on_4xx_and_5xx(
     assert mark not in text
 
 
-pytestmark_workers = pytest.mark.django_db(transaction=True)
-
-
-@pytestmark_workers
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_logs_no_personal_data_of_the_leads_it_announces(
     paris: Agency,
     add_lead,  # type: ignore[no-untyped-def]
@@ -390,21 +399,6 @@ def test_a_real_worker_logs_no_personal_data_of_the_leads_it_announces(
 ) -> None:
     """A `leads_worker` process at LOG_LEVEL=DEBUG polls the agency, indexes and announces new
     leads, assigns them, meets upstream faults: its whole output holds none of their data."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    import uuid
-
-    from django.utils import timezone
-
-    from leadsportal.watch.leases import lease_take
-    from leadsportal.watch.models import LiveEvent
-    from leadsportal.watch.poll import agency_poll
-    from leadsportal.watch.schedule import slot_of
-    from tests.watch.test_workers import MANAGE, database_url
-
     paris.assignment_rule = Agency.AssignmentRule.ROUND_ROBIN
     paris.save()
     agency_poll(agency=paris)  # the baseline: what is there already is not news
