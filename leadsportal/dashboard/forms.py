@@ -306,6 +306,8 @@ class AccessRecordForm(forms.Form):
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
 
+    field_order = ["member", "kind", "start", "end", "lead"]
+
     def __init__(self, data: QueryDict, *, agency: Agency) -> None:
         super().__init__(data)
         self.fields["member"].choices = [("", _("Tous"))] + [
