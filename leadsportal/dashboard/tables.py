@@ -24,6 +24,7 @@ from leadsportal.dashboard.formatting import bounds, erased_marker, paris_dateti
 from leadsportal.dashboard.marks import PageMarks
 from leadsportal.dashboard.pages import BACK_PARAMETER
 from leadsportal.leads_api import PORTALS, Lead, LeadFamily
+from leadsportal.lib.phones import phone_dial, phone_display
 
 
 def esc(value: object) -> str:
@@ -148,7 +149,10 @@ class LeadTable(tables.Table):
         if not record.contact.phone_numbers:
             return "—"
         number = record.contact.phone_numbers[0].number
-        return f'<a href="tel:{esc(tel_href(number))}" class="nowrap">{esc(number)}</a>'
+        shown, dial = esc(phone_display(number)), phone_dial(number)
+        if dial is None:
+            return shown
+        return f'<a href="tel:{esc(dial)}" class="nowrap">{shown}</a>'
 
     def render_email(self, record: Lead) -> str:
         if record.contact.is_erased:
@@ -160,13 +164,6 @@ class LeadTable(tables.Table):
 
     def render_portal(self, record: Lead) -> str:
         return _label(self.texts.portals, record.meta.portal)
-
-
-def tel_href(number: str) -> str:
-    """A dialable tel: target: keep the leading + and the digits, drop spaces, dots, dashes."""
-    stripped = number.strip()
-    digits = "".join(ch for ch in stripped if ch.isdigit())
-    return f"+{digits}" if stripped.startswith("+") else digits
 
 
 def listing_link(lead: Lead) -> SafeString | str:

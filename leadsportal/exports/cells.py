@@ -19,11 +19,11 @@ At worst it would be arithmetic on the digits, which is the *display* problem be
 injection.
 
 The display problem is that Excel, opening a CSV, turns `0612345678` into the number 612345678
-and `+33612345678` into 3,36E+10. In "CSV (Excel FR)", French numbers written without spaces
-are therefore written in the usual French grouping (`06 12 34 56 78`, `+33 6 12 34 56 78`):
-same digits, still dialable, and a grouping by pairs is not a number for Excel, so the cell stays
-text. "CSV (standard)" is meant for other programs and keeps every number exactly as the API
-gave it. In XLSX every phone cell is text with the Text number format and `quotePrefix`.
+and `+33612345678` into 3,36E+10. The columns give every number in the dashboard's one format
+(`lib.phones.phone_display`: `06 12 34 56 78`, `+32 470 12 34 56`), grouped, so never a number
+for Excel; in "CSV (Excel FR)", a number that libphonenumber could not read and that was written
+without spaces still gets the usual French grouping here. In XLSX every phone cell is text with
+the Text number format and `quotePrefix`.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
 from leadsportal.leads_api import PORTALS, Lead, LeadFamily, LeadType
+from leadsportal.lib.phones import phone_display
 
 
 class Kind(enum.Enum):
@@ -118,13 +119,15 @@ def _first_phone(lead: Lead, t: Texts) -> Value:
     if lead.contact.is_erased:
         return t.erased_field
     phones = lead.contact.phone_numbers
-    return phones[0].number if phones else None
+    return phone_display(phones[0].number) if phones else None
 
 
 def _other_phones(lead: Lead, t: Texts) -> Value:
     if lead.contact.is_erased:
         return t.erased_field
-    return " / ".join(phone.number for phone in lead.contact.phone_numbers[1:]) or None
+    return (
+        " / ".join(phone_display(phone.number) for phone in lead.contact.phone_numbers[1:]) or None
+    )
 
 
 def _email(lead: Lead, t: Texts) -> Value:

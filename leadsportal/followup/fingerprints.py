@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,31 +34,19 @@ from leadsportal.leads_api import (
     SearchCriteria,
 )
 from leadsportal.lib.generations import generation_bump, generation_get
+from leadsportal.lib.phones import phone_key
 
 MAX_OTHER_LEADS = 100
 INDEXED_CACHE_SECONDS = 300
 # Remembered for an erased or expired lead whose fingerprints are gone.
 FORGOTTEN = "forgotten"
-_PHONE_NOISE = re.compile(r"[\s.\-/()\u00a0]")
-_MIN_PHONE_DIGITS = 6
 
 
 def normalise_phone(number: str | None) -> str | None:
-    """One form for a French number however it is written: "06 12 34 56 78", "06.12.34.56.78",
+    """One form for a number however it is written: "06 12 34 56 78", "06.12.34.56.78",
     "+33612345678", "+33 6 12 34 56 78", "0033 6 12 34 56 78" and "+33 (0)6 12 34 56 78" all
-    give "0612345678". Other international numbers keep their "+" and country code."""
-    if not number:
-        return None
-    compact = _PHONE_NOISE.sub("", number.strip())
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if compact.startswith("+33"):
-        national = compact[3:]
-        compact = national if national.startswith("0") else "0" + national
-    body = compact[1:] if compact.startswith("+") else compact
-    if not body.isdigit() or len(body) < _MIN_PHONE_DIGITS:
-        return None
-    return compact
+    give "0612345678"; other countries' numbers their E.164 form (`lib.phones.phone_key`)."""
+    return phone_key(number)
 
 
 def normalise_email(email: str | None) -> str | None:

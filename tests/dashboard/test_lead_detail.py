@@ -33,7 +33,10 @@ def test_a_classified_lead_shows_contact_message_and_listing(agent, paris):
     assert lead.contact.first_name in html or lead.contact.first_name.replace("'", "&#x27;") in html
     phone = lead.contact.phone_numbers[0].number
     digits = "".join(ch for ch in phone if ch.isdigit())
-    assert f'href="tel:{"+" if phone.startswith("+") else ""}{digits}"' in html
+    national = "0" + digits[2:] if phone.startswith("+33") else digits
+    # Dialled in E.164, shown in the national format, however the portal wrote it.
+    assert f'href="tel:+33{national[1:]}"' in html
+    assert " ".join(national[i : i + 2] for i in range(0, 10, 2)) in html
     if lead.contact.email:
         assert f'href="mailto:{lead.contact.email}"' in html
     assert f"/annonces/{lead.classified.classified_id}/leads/" in html

@@ -29,10 +29,21 @@ def reachable(lead: Lead) -> bool:
     return not contact.is_erased and bool(contact.phone_numbers) and bool(contact.email)
 
 
-def dialable(number: str) -> str:
-    """What a phone dials for a written number: digits, and the + of an international one."""
+def national_digits(number: str) -> str:
+    """The sandbox's French numbers (+33…, 06…, dotted, spaced) as their 10 national digits."""
     digits = re.sub(r"\D", "", number)
-    return f"+{digits}" if number.strip().startswith("+") else digits
+    return "0" + digits[2:] if digits.startswith("33") else digits
+
+
+def dialable(number: str) -> str:
+    """What a phone dials: E.164."""
+    return "+33" + national_digits(number)[1:]
+
+
+def national(number: str) -> str:
+    """How the pages show it: 06 12 34 56 78."""
+    digits = national_digits(number)
+    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
 def expect_filtered_list(page: Page, portal: str, listed) -> None:  # type: ignore[no-untyped-def]
@@ -80,7 +91,7 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, par
     expect(phone_links).to_have_count(len(lead.contact.phone_numbers))
     for link, phone in zip(phone_links.all(), lead.contact.phone_numbers, strict=True):
         expect(link).to_have_attribute("href", f"tel:{dialable(phone.number)}")
-        expect(link).to_contain_text(phone.number)
+        expect(link).to_contain_text(national(phone.number))
     email_link = page.get_by_test_id("email-link")
     expect(email_link).to_have_attribute("href", f"mailto:{lead.contact.email}")
     expect(email_link).to_have_text(lead.contact.email or "")

@@ -25,6 +25,7 @@ from leadsportal.leads_api import (
     SearchCriteria,
     get_client,
 )
+from leadsportal.lib.phones import phone_display
 from tests.fixtures import PARIS_CLIENT
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -149,7 +150,7 @@ def expected_values(lead: Lead, family: LeadFamily) -> list[Any]:
     """Typed values (str, int, float, datetime, None) in the order of headers_for(family)."""
     contact = lead.contact
     erased = contact.is_erased
-    phones = [phone.number for phone in contact.phone_numbers]
+    phones = [phone_display(phone.number) for phone in contact.phone_numbers]
     values: list[Any] = [
         lead.meta.creation_date,
         lead.lead_id,

@@ -7,8 +7,8 @@ from datetime import datetime
 from django import template
 
 from leadsportal.dashboard import formatting, labels
-from leadsportal.dashboard.tables import tel_href
 from leadsportal.leads_api import Classified
+from leadsportal.lib.phones import phone_dial, phone_display
 
 register = template.Library()
 
@@ -34,8 +34,15 @@ def paris_date(value: datetime | None) -> str:
 
 
 @register.filter
+def phone(number: str) -> str:
+    """The number as every page shows it (`06 12 34 56 78`)."""
+    return phone_display(number)
+
+
+@register.filter
 def tel(number: str) -> str:
-    return tel_href(number)
+    """What a `tel:` link dials (E.164), or "" when the text is no phone number."""
+    return phone_dial(number) or ""
 
 
 @register.filter
