@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from leadsportal.agencies.members import member_label
 from leadsportal.dashboard.marks import LeadMarks
@@ -43,7 +44,8 @@ def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
         parts.append(
             format_html(
                 ' <span class="badge badge--new" data-testid="unread-badge">{}</span>',
-                _("Nouveau"),
+                # Not "Nouveau": that is the first follow-up status, often on the same row.
+                pgettext("unread marker", "Non lu"),
             )
         )
     if marks.known_contact:

@@ -268,3 +268,10 @@ def test_an_unreadable_agency_secret_renders_a_banner(agent, paris):
         response = agent.client.get(url)
         assert response.status_code == 502
         assert "illisibles" in response.content.decode()
+
+
+def test_the_unread_marker_has_its_own_word_not_the_first_status(agent, add_lead):
+    add_lead()  # arrived after the agent joined: unread, and its status is "Nouveau"
+    html = agent.client.get("/leads/").content.decode()
+    assert 'data-testid="unread-badge">Non lu</span>' in html
+    assert 'data-testid="unread-badge">Nouveau</span>' not in html

@@ -30,7 +30,7 @@ def test_new_leads_arrive_live_and_the_follow_up_changes_in_place(
 
     # The new lead is marked, and counted on its tabs (loaded after the page).
     row = page.locator(f'tr[data-lead-id="{first}"]')
-    expect(row.get_by_test_id("unread-badge")).to_have_text("Nouveau")
+    expect(row.get_by_test_id("unread-badge")).to_have_text("Non lu")
     expect(page.get_by_test_id("tab-count-all")).to_contain_text("1")
     expect(page.get_by_test_id("tab-count-seller")).to_contain_text("1")
     expect(page.get_by_test_id("tab-count-agency")).to_have_text("")
