@@ -77,6 +77,8 @@ SETTINGS_VARS = (
     "LEADSPORTAL_FERNET_KEYS",
     "LEADS_API_BASE_URL",
     "LEADS_API_TOKEN_URL",
+    "EMAIL_HOST",
+    "DEFAULT_FROM_EMAIL",
     "LEADS_SANDBOX_ENABLED",
     "LEADS_SANDBOX_CONTROL_ENABLED",
     "WEB_CONCURRENCY",
@@ -417,6 +419,9 @@ def make_base_env(tmp: Path, sandbox_port: int, leads_per_client: int) -> dict[s
         DJANGO_ALLOWED_HOSTS=HOST,
         DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
         LEADSPORTAL_FERNET_KEYS=Fernet.generate_key().decode(),
+        # Required in production; the benchmark sends no e-mail.
+        EMAIL_HOST="smtp.invalid",
+        DEFAULT_FROM_EMAIL="bench@example.com",
         # The sandbox is the upstream; production settings refuse plain-HTTP API URLs otherwise.
         LEADS_SANDBOX_ENABLED="1",
         LEADS_SANDBOX_CONTROL_ENABLED="1",  # the harness turns the sandbox's knobs over HTTP

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tables2",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "leadsportal.core",
     "leadsportal.sandbox",
     "leadsportal.agencies",
@@ -89,7 +91,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "leadsportal.agencies.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -181,6 +185,8 @@ LEADS_LIVE_CHECK_SECONDS = env_float("LEADS_LIVE_CHECK_SECONDS", 0.25, minimum=0
 # An open page's event stream ends after this long and the browser reconnects at once
 # (a logged-out or removed member stops receiving within that time).
 LEADS_LIVE_STREAM_SECONDS = env_int("LEADS_LIVE_STREAM_SECONDS", 300, minimum=5)
+# Who opened which lead, who exported what (followup/access_record.py): kept this many months.
+LEADS_ACCESS_RECORD_MONTHS = env_int("LEADS_ACCESS_RECORD_MONTHS", 12, minimum=1)
 # One queue for every worker: Redis when there is one (required for workers on more than one
 # host), else a SQLite file beside the code (one machine: the demo, development).
 _huey_common: dict[str, Any] = {
@@ -246,6 +252,17 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:leads"
 LOGOUT_REDIRECT_URL = "login"
+# A session without a request of the person for this long ends (the live event stream and
+# other background requests do not count: leadsportal/agencies/sessions.py).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120, minimum=1)
+# A password reset link works for 2 hours; an invitation's link for 72 hours
+# (agencies/accounts.py). Both work once: choosing the password changes what they sign.
+PASSWORD_RESET_TIMEOUT = 2 * 3600
+LEADSPORTAL_INVITATION_HOURS = 72
+# Two-factor login (TOTP, django-otp): the name authenticator apps show; the admin never shows
+# a device's key or QR code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "leadsportal")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Brute-force protection: lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
@@ -263,6 +280,44 @@ AXES_VERBOSE = False
 # X-Forwarded-For (REMOTE_ADDR would be the proxy's, locking a username for everyone).
 LEADSPORTAL_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "leadsportal.core.client_ip.client_ip"
+
+# --- E-mail: invitations, password resets (SMTP in production) ----------------------------
+
+# Read from the usual EMAIL_* variables, configured as Django 6.1's MAILERS.
+_email_host = env_str("EMAIL_HOST") or ""
+if PRODUCTION and not _email_host:
+    raise ImproperlyConfigured(
+        "The environment variable EMAIL_HOST is required in production (the SMTP server that "
+        "sends invitations and password resets)."
+    )
+if _email_host:
+    _email_use_ssl = env_bool("EMAIL_USE_SSL", False)
+    _email_use_tls = env_bool("EMAIL_USE_TLS", not _email_use_ssl)
+    if _email_use_ssl and _email_use_tls:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on: choose one.")
+    MAILERS: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("EMAIL_PORT", 465 if _email_use_ssl else 587, minimum=1),
+                "username": env_str("EMAIL_HOST_USER") or "",
+                "password": env_str("EMAIL_HOST_PASSWORD") or "",
+                "use_tls": _email_use_tls,
+                "use_ssl": _email_use_ssl,
+                # A request that sends an e-mail waits at most this long for the server.
+                "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+            },
+        }
+    }
+else:
+    # Development and the demo: each e-mail is printed in the terminal.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+if PRODUCTION:
+    DEFAULT_FROM_EMAIL = env_required("DEFAULT_FROM_EMAIL")
+else:
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "leadsportal <noreply@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- i18n -----------------------------------------------------------------------------------
 

@@ -3,7 +3,11 @@
 `agency_required` wraps every dashboard view: it requires a login, loads the user's memberships
 in one query, picks the current one (session key "current_agency_id", else the first agency by
 name) and puts it on the request as `request.membership` / `request.agency` (and
-`request.agency_id_for_log` for the request log).
+`request.agency_id_for_log` for the request log). Only active memberships count: a member a
+manager deactivated loses the agency at their next request, whatever session they hold.
+
+A manager of an agency that makes two-factor login mandatory goes to the set-up page first (or
+to the code step, for a session opened before their device existed).
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from leadsportal.agencies import two_factor
 from leadsportal.agencies.models import Agency, Membership
 
 if TYPE_CHECKING:
@@ -45,7 +54,7 @@ def user_memberships(request: HttpRequest) -> list[Membership]:
         memberships: list[Membership] = []
     else:
         memberships = list(
-            Membership.objects.filter(user=user)
+            Membership.objects.filter(user=user, active=True)
             .select_related("agency", "user")
             .order_by("agency__name", "agency_id")
         )
@@ -77,6 +86,27 @@ def render_no_agency(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/no_agency.html", status=403)
 
 
+def _two_factor_redirect(request: HttpRequest, membership: Membership) -> HttpResponse | None:
+    """Where a manager goes first when the agency requires two-factor login and this session
+    has not passed it; None when nothing is missing."""
+    if not two_factor.required_for(membership) or two_factor.is_verified(request.user):
+        return None
+    if two_factor.confirmed_device(request.user) is not None:
+        target = reverse("login_code") + "?" + urlencode({"next": request.get_full_path()})
+    else:
+        messages.warning(
+            request,
+            _(
+                "Votre agence demande aux responsables une double authentification : "
+                "configurez-la pour continuer."
+            ),
+        )
+        target = reverse("agencies:two_factor_setup")
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(target)
+    return HttpResponseRedirect(target)
+
+
 def agency_required[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> ViewFunc:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -89,6 +119,8 @@ def agency_required[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> Vi
         membership = current_membership(request)
         if membership is None:
             return render_no_agency(request)
+        if (redirect := _two_factor_redirect(request, membership)) is not None:
+            return redirect
         request.membership = membership  # type: ignore[attr-defined]
         request.agency = membership.agency  # type: ignore[attr-defined]
         request.agency_id_for_log = membership.agency_id  # type: ignore[attr-defined]

@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +35,14 @@ class AgencyAdminForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = ["name", "client_id", "client_secret", "base_url", "agents_can_export"]
+        fields = [
+            "name",
+            "client_id",
+            "client_secret",
+            "base_url",
+            "agents_can_export",
+            "managers_require_two_factor",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,7 +71,7 @@ class AgencyMembershipInline(admin.TabularInline):
     fk_name = "agency"
     extra = 0
     autocomplete_fields = ["user"]
-    fields = ["user", "role", "created_at"]
+    fields = ["user", "role", "active", "created_at"]
     readonly_fields = ["created_at"]
 
 
@@ -131,8 +141,8 @@ class AgencyAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "agency", "role", "created_at"]
-    list_filter = ["role", "agency"]
+    list_display = ["user", "agency", "role", "active", "created_at"]
+    list_filter = ["role", "active", "agency"]
     search_fields = ["user__username", "user__email", "agency__name"]
     autocomplete_fields = ["user", "agency"]
     list_select_related = ["user", "agency"]
@@ -143,7 +153,7 @@ class UserMembershipInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     autocomplete_fields = ["agency"]
-    fields = ["agency", "role", "created_at"]
+    fields = ["agency", "role", "active", "created_at"]
     readonly_fields = ["created_at"]
 
 
@@ -154,3 +164,16 @@ if admin.site.is_registered(User):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [*DjangoUserAdmin.inlines, UserMembershipInline]
+
+
+def _admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The admin logs in through the site's login: its own form would skip the two-factor
+    step. A logged-in person without access to the admin goes back to the dashboard."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    if request.user.is_authenticated:
+        messages.error(request, gettext("Votre compte n'a pas accès à l'administration."))
+        return HttpResponseRedirect(reverse(settings.LOGIN_REDIRECT_URL))
+    return redirect_to_login(next_url)
+
+
+admin.site.login = _admin_login  # type: ignore[method-assign]

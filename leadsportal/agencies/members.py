@@ -18,9 +18,9 @@ def member_label(user: User | None) -> str:
 
 
 def agency_members(*, agency: Agency) -> list[User]:
-    """The agency's members, by name: who a lead can be assigned to (one query)."""
+    """The agency's active members, by name: who a lead can be assigned to (one query)."""
     memberships = (
-        Membership.objects.filter(agency=agency)
+        Membership.objects.filter(agency=agency, active=True)
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__username")
     )

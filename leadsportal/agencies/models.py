@@ -65,6 +65,15 @@ class Agency(models.Model):
         default=15,
         help_text=_("Pour « au premier qui le prend » : passé ce délai, le lead est attribué."),
     )
+    # Set by the agency's managers on their team page (agencies/accounts.py).
+    managers_require_two_factor = models.BooleanField(
+        _("double authentification obligatoire pour les responsables"),
+        default=False,
+        help_text=_(
+            "Un responsable sans application d'authentification doit en configurer une avant "
+            "d'accéder au tableau de bord."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -131,6 +140,11 @@ class Membership(models.Model):
     available = models.BooleanField(_("disponible pour les nouveaux leads"), default=True)
     # When round-robin last gave this member a lead: the next one goes to the longest waiting.
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A deactivated member keeps the row (their role, their history in the agency) but no longer
+    # reaches the agency: every read of "the user's agencies" filters on it (access.py,
+    # members.py, the assignment rules). An invited colleague is inactive until they choose
+    # their password.
+    active = models.BooleanField(_("actif"), default=True)
 
     class Meta:
         ordering = ["agency__name", "user__username"]
@@ -146,3 +160,42 @@ class Membership(models.Model):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+
+class Invitation(models.Model):
+    """A colleague invited to an agency who has not chosen a password yet.
+
+    The invitation's membership exists (inactive, with its role) from the start; choosing the
+    password through the e-mailed link activates it and deletes this row.
+    """
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("agence")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("personne invitée"),
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invitée par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyée le"))
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="unique_invitation_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.agency}"

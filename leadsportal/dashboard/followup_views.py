@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.sessions import background_request
 from leadsportal.agencies.upstream import lead_get, leads_get_by_ids
 from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
 from leadsportal.dashboard.forms import (
@@ -225,6 +226,7 @@ def mark_all_read(request: AgencyRequest) -> HttpResponse:
     return HttpResponseRedirect(query.url, status=303)
 
 
+@background_request
 @require_GET
 @never_cache
 @agency_required

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 from leadsportal.agencies.access import AgencyRequest, agency_required, user_memberships
 from leadsportal.agencies.members import agency_members, member_label
 from leadsportal.agencies.models import Agency
+from leadsportal.agencies.sessions import background_request
 from leadsportal.dashboard.labels import LEAD_TYPES, label, portal_label
 from leadsportal.dashboard.pages import checked_lead_id, safe_back_url
 from leadsportal.followup.records import followup_open
@@ -96,6 +97,7 @@ def _after(request: AgencyRequest) -> int | None:
     return max(numbers)
 
 
+@background_request
 @require_GET
 @never_cache
 @agency_required

@@ -34,7 +34,7 @@ def _next_member(*, agency: Agency, now: datetime) -> User | None:
     served (inside the caller's transaction, after the agency's row lock)."""
     Agency.objects.select_for_update().filter(pk=agency.pk).values_list("pk").first()
     membership = (
-        Membership.objects.filter(agency=agency, available=True, user__is_active=True)
+        Membership.objects.filter(agency=agency, available=True, active=True, user__is_active=True)
         .select_related("user")
         .order_by(F("last_assigned_at").asc(nulls_first=True), "pk")
         .first()

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import logging
+import re
+import socket
 import sys
 import types
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -99,3 +107,73 @@ def make_user(db: None) -> Callable[..., AbstractUser]:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+# --- A real SMTP server on loopback (aiosmtpd) ----------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """What the local SMTP server received, as parsed messages, oldest first."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    @property
+    def last(self) -> EmailMessage:
+        assert self.messages, "no e-mail received"
+        return self.messages[-1]
+
+    @staticmethod
+    def body(message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return str(part.get_content())
+
+    def link(self, message: EmailMessage | None = None) -> str:
+        """The path of the one link to our site in the message (the test client wants paths)."""
+        links = LINK.findall(self.body(message or self.last))
+        assert links, self.body(message or self.last)
+        return urlsplit(links[0]).path
+
+
+LINK = re.compile(r"https?://testserver(/\S*)?")
+
+
+class _Collector:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        self.mailbox.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(settings: pytest.FixtureRequest) -> Iterator[Mailbox]:
+    """Django's e-mail goes by SMTP to an aiosmtpd server on 127.0.0.1:<free port>."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    # The test server's own log names senders and recipients: not the app's log under test.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    port = _free_port()
+    controller = Controller(_Collector(mailbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": 5},
+        }
+    }
+    try:
+        yield mailbox
+    finally:
+        controller.stop()

@@ -30,6 +30,8 @@ PRODUCTION_ENV = {
     "LEADSPORTAL_FERNET_KEYS": Fernet.generate_key().decode(),
     "LEADS_API_BASE_URL": "https://api.example.com/laas/v2",
     "LEADS_API_TOKEN_URL": "https://api.example.com/oauth/token",
+    "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "leadsportal <leads@example.com>",
 }
 
 REQUIRED = [
@@ -39,6 +41,8 @@ REQUIRED = [
     "LEADSPORTAL_FERNET_KEYS",
     "LEADS_API_BASE_URL",
     "LEADS_API_TOKEN_URL",
+    "EMAIL_HOST",
+    "DEFAULT_FROM_EMAIL",
 ]
 
 # Prints the settings the tests look at, as Django loads them at start-up.

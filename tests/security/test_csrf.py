@@ -52,6 +52,12 @@ def every_route_path(sample: Sample, agency: Agency) -> list[str]:
         "id": "1",
         "app_label": "agencies",
         "content_type_id": "1",
+        "invitation_id": "1",
+        "membership_id": "1",
+        "uid": "1",
+        "uidb64": "MQ",
+        "token": "x",
+        "pk": "1",
     }
     paths = []
     for name, params in routes_with_parameters():

@@ -29,8 +29,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from leadsportal.agencies.models import Agency
+from leadsportal.agencies.models import Agency, Invitation, Membership
 from leadsportal.exports.models import ExportRecord
 from tests.fixtures import LoggedIn
 from tests.security.html_scan import csp_violations, external_resources
@@ -139,7 +140,23 @@ def visit_public_pages(walk: Walk) -> None:
     walk.visit(anonymous, reverse("dashboard:home"), expect=302)
     walk.visit(anonymous, reverse("dashboard:leads"), expect=302)
     walk.visit(anonymous, reverse("dashboard:leads"), expect=200, htmx_target="results")
-    walk.visit(anonymous, reverse("admin:login"))
+    # The admin logs in through the dashboard's login (and its two-factor step).
+    walk.visit(anonymous, reverse("admin:login"), expect=302)
+    walk.visit(anonymous, reverse("login_code"), expect=302)
+    walk.visit(anonymous, reverse("password_reset"))
+    walk.visit(anonymous, reverse("password_reset"), method="post", data={"email": "x"}, expect=200)
+    walk.visit(
+        anonymous,
+        reverse("password_reset"),
+        method="post",
+        data={"email": "nobody@example.fr"},
+        expect=302,
+    )
+    walk.visit(anonymous, reverse("password_reset_done"))
+    walk.visit(anonymous, reverse("password_reset_confirm", args=["MQ", "bad-token"]))
+    walk.visit(anonymous, reverse("password_reset_complete"))
+    walk.visit(anonymous, reverse("agencies:invitation_accept", args=["1", "x"]), expect=410)
+    walk.visit(anonymous, reverse("agencies:account"), expect=302)
     walk.visit(anonymous, "/no-such-page/", expect=404)
     # A failed login: the form again, with its error (and an axes record for the admin pages).
     walk.visit(
@@ -184,6 +201,80 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
         ("dashboard:mark_all_read", []),
         ("agencies:switch", []),
         ("logout", []),
+    ):
+        walk.visit(client, reverse(route, args=args), expect=405)
+
+
+def visit_account_pages(walk: Walk, agent: LoggedIn, manager: LoggedIn, paris: Agency) -> None:
+    """The team page (managers), "Mon compte" and the two-factor set-up (everyone)."""
+    team = reverse("agencies:team")
+    walk.visit(agent.client, team, expect=403)
+    walk.visit(agent.client, reverse("agencies:invite"), method="post", expect=403)
+    for client in (agent.client, manager.client):
+        walk.visit(client, reverse("agencies:account"))
+        walk.visit(client, reverse("agencies:two_factor_setup"))  # an unconfirmed device
+        walk.visit(
+            client,
+            reverse("agencies:two_factor_setup"),
+            method="post",
+            data={"code": "1"},
+            expect=400,
+        )
+        walk.visit(
+            client,
+            reverse("agencies:password_change"),
+            method="post",
+            data={"old_password": "wrong"},
+            expect=400,
+        )
+        walk.visit(
+            client,
+            reverse("agencies:two_factor_remove"),
+            method="post",
+            data={"password": "wrong"},
+            expect=400,
+        )
+    client = manager.client
+    walk.visit(client, team)
+    invite = reverse("agencies:invite")
+    walk.visit(client, invite, method="post", data={"email": "x", "role": "agent"}, expect=400)
+    walk.visit(
+        client,
+        invite,
+        method="post",
+        data={"email": "new@example.fr", "role": "agent"},
+        expect=303,
+    )
+    walk.visit(client, team)  # with a pending invitation
+    invitation = Invitation.objects.get(agency=paris)
+    for route in ("agencies:invitation_resend", "agencies:invitation_cancel"):
+        walk.visit(client, reverse(route, args=[invitation.pk]), method="post", expect=303)
+        walk.visit(client, reverse(route, args=[invitation.pk]), expect=405)
+    member = Membership.objects.get(agency=paris, user=agent.user)
+    walk.visit(
+        client,
+        reverse("agencies:member_role", args=[member.pk]),
+        method="post",
+        data={"role": "??"},
+        expect=303,
+    )
+    for route in ("agencies:member_deactivate", "agencies:member_reactivate"):
+        walk.visit(client, reverse(route, args=[member.pk]), method="post", expect=303)
+    walk.visit(
+        client,
+        reverse("agencies:two_factor_rule"),
+        method="post",
+        data={"managers_require_two_factor": ""},
+        expect=303,
+    )
+    for route, args in (
+        ("agencies:invite", []),
+        ("agencies:member_role", [member.pk]),
+        ("agencies:member_deactivate", [member.pk]),
+        ("agencies:member_reactivate", [member.pk]),
+        ("agencies:two_factor_rule", []),
+        ("agencies:password_change", []),
+        ("agencies:two_factor_remove", []),
     ):
         walk.visit(client, reverse(route, args=args), expect=405)
 
@@ -284,6 +375,10 @@ def visit_admin_pages(walk: Walk, superuser: LoggedIn) -> None:
     walk.visit(client, reverse("admin:password_change"))
     walk.visit(client, reverse("admin:password_change_done"))
     walk.visit(client, reverse("admin:jsi18n"))
+    # A device's key and QR code are never shown in the admin (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    device_id = first_object_id(TOTPDevice)
+    walk.visit(client, reverse("admin:otp_totp_totpdevice_config", args=[device_id]), expect=403)
+    walk.visit(client, reverse("admin:otp_totp_totpdevice_qrcode", args=[device_id]), expect=403)
     walk.visit(client, reverse("admin:autocomplete"), expect=403)  # without its parameters
     walk.visit(
         client,
@@ -327,6 +422,7 @@ def test_every_route_has_security_headers_and_no_inline_code(
 
     visit_public_pages(walk)
     visit_agent_pages(walk, agent, sample)
+    visit_account_pages(walk, agent, manager, paris)
     visit_manager_pages(walk, manager, sample, paris)
     walk.visit(login("no.agency").client, reverse("dashboard:leads"), expect=403)
     # The records the admin pages open: exports and login records made by the walk so far.
