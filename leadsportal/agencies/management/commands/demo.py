@@ -124,6 +124,10 @@ class Command(BaseCommand):
             out.write(f"    {username:<12} {description}")
         address = local_base(addrport)
         out.write(f"  Connexion : {address}/connexion/  —  administration : {address}/admin/")
+        out.write(
+            "  E-mails (invitations, mot de passe oublié) : affichés dans ce terminal ; "
+            "chaque compte a l'adresse IDENTIFIANT@demo.invalid (ex. manager@demo.invalid)."
+        )
         if options["no_serve"]:
             return
         out.write(
