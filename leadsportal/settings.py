@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "leadsportal.core.middleware.RequestLogMiddleware",
+    "leadsportal.core.middleware.UpstreamDeadlineMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "leadsportal.core.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
