@@ -21,10 +21,17 @@ from leadsportal.dashboard.dates import (
     today_in_paris,
 )
 from leadsportal.dashboard.families import Tab
-from leadsportal.dashboard.query import DEFAULT_PAGE_SIZE, MINE, LeadQuery, ListingQuery
+from leadsportal.dashboard.query import (
+    DEFAULT_PAGE_SIZE,
+    MINE,
+    LeadQuery,
+    ListingQuery,
+    SearchQuery,
+)
 from leadsportal.followup.access_record import AccessFilter
 from leadsportal.followup.models import AccessRecord, FollowupStatus
 from leadsportal.followup.records import NOTE_MAX_LENGTH
+from leadsportal.followup.search import MAX_QUERY_LENGTH
 from leadsportal.leads_api import LEAD_ID_PATTERN, MAX_WINDOW_DAYS, PORTALS
 
 if TYPE_CHECKING:
@@ -344,4 +351,33 @@ class AccessRecordForm(forms.Form):
             lead_id=data.get("lead") or "",
             start=start_of_day(start) if start else None,
             end=start_of_day(end + timedelta(days=1)) if end else None,
+        )
+
+
+class SearchForm(ListingPageForm):
+    """The search box: a phone, an e-mail, a name, a listing's reference or number."""
+
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": _("Téléphone, e-mail, nom, référence d'annonce"),
+            }
+        ),
+        error_messages={"max_length": _("%(limit_value)d caractères au plus.")},
+    )
+    field_order = ["q", "per_page"]
+
+    def search_query(self) -> SearchQuery:
+        """The search page's state, from a valid form."""
+        return SearchQuery(
+            text=self.cleaned_data["q"],
+            page=self.page_number(),
+            per_page=self.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE,
         )

@@ -206,3 +206,22 @@ class ListingQuery:
     def export_url(self, export_format: str) -> str:
         base = reverse("exports:classified_leads", args=[self.classified_id])
         return _with_query(base, {"format": export_format})
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """The search page: what was typed, and a page of what it found."""
+
+    text: str
+    page: int = 1
+    per_page: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def page_request(self) -> PageRequest:
+        return PageRequest(index=self.page, size=self.per_page)
+
+    def to_query(self, *, page: int | None = None) -> dict[str, str]:
+        return _with_paging({"q": self.text}, per_page=self.per_page, page=page or self.page)
+
+    def page_url(self, page: int) -> str:
+        return _with_query(reverse("dashboard:search"), self.to_query(page=page))

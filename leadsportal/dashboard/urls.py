@@ -1,6 +1,13 @@
 from django.urls import path
 
-from leadsportal.dashboard import access_views, followup_views, live_views, settings_views, views
+from leadsportal.dashboard import (
+    access_views,
+    followup_views,
+    live_views,
+    search_views,
+    settings_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -23,4 +30,5 @@ urlpatterns = [
     path("disponibilite/", live_views.availability, name="availability"),
     path("agence/reglages/", settings_views.agency_settings, name="agency_settings"),
     path("agence/acces/", access_views.access_record, name="access_record"),
+    path("recherche/", search_views.search, name="search"),
 ]

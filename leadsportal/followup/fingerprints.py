@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +28,7 @@ from django.utils import timezone
 from leadsportal.agencies.models import Agency
 from leadsportal.agencies.upstream import leads_search_pages
 from leadsportal.followup.expiry import lead_expires_at
-from leadsportal.followup.models import AgencyLead, ContactFingerprint
+from leadsportal.followup.models import AgencyLead, ContactFingerprint, SearchFingerprint
 from leadsportal.leads_api import (
     MAX_WINDOW_DAYS,
     Lead,
@@ -47,6 +49,23 @@ def normalise_phone(number: str | None) -> str | None:
     "+33612345678", "+33 6 12 34 56 78", "0033 6 12 34 56 78" and "+33 (0)6 12 34 56 78" all
     give "0612345678"; other countries' numbers their E.164 form (`lib.phones.phone_key`)."""
     return phone_key(number)
+
+
+# A word of a name: letters and digits; "Jean-Pierre d'Arc" has the words jean, pierre, d, arc.
+_NAME_SEPARATORS = re.compile(r"[^0-9a-z]+")
+MIN_NAME_WORD = 2
+
+
+def name_words(text: str | None) -> list[str]:
+    """The words of a name as the search compares them: accents and case ignored ("Lefèvre" and
+    "LEFEVRE" are "lefevre"), one-letter words left out, in order, without repeats."""
+    if not text:
+        return []
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    plain = plain.replace("ß", "ss").replace("æ", "ae").replace("œ", "oe").replace("ø", "o")
+    words = (word for word in _NAME_SEPARATORS.split(plain) if len(word) >= MIN_NAME_WORD)
+    return list(dict.fromkeys(words))
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -81,6 +100,39 @@ def lead_fingerprints(lead: Lead) -> set[str]:
         if normalised:
             digests.add(fingerprint("phone", normalised))
     return digests
+
+
+def lead_name_digests(lead: Lead) -> set[str]:
+    """The digests of the words of a lead's contact name (the search's), none when erased."""
+    contact = lead.contact
+    if contact.is_erased:
+        return set()
+    words = name_words(contact.first_name) + name_words(contact.last_name)
+    return {fingerprint("name", word) for word in words}
+
+
+def _search_fingerprints_write(
+    *, agency: Agency, leads: Sequence[Lead], erased: Iterable[str]
+) -> None:
+    """The name words of these leads, for the search (one insert; one delete for the leads
+    whose contact is erased or expired since they were indexed)."""
+    forgotten = list(erased)
+    if forgotten:
+        SearchFingerprint.objects.filter(agency=agency, lead_id__in=forgotten).delete()
+    rows = [
+        SearchFingerprint(
+            agency=agency,
+            lead_id=lead.lead_id,
+            digest=digest,
+            lead_created_at=lead.meta.creation_date,
+            expires_at=lead_expires_at(lead),
+        )
+        for lead in leads
+        if lead.lead_id not in forgotten
+        for digest in sorted(lead_name_digests(lead))
+    ]
+    if rows:
+        SearchFingerprint.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 @dataclass(frozen=True)
@@ -225,8 +277,10 @@ def contact_fingerprints_sync(
     """Index these leads (their rows in the agency lead index and their contacts' fingerprints)
     and tell which ones match an earlier lead of the agency.
 
-    At most four queries whatever the number of leads: one insert of the index rows, one read,
-    one insert of the missing fingerprints, one delete of the fingerprints of contacts erased since they were indexed;
+    At most six queries whatever the number of leads: one insert of the index rows, one insert
+    of the name words (the search's, apart) and one delete of those of erased contacts, one
+    read, one insert of the missing fingerprints, one delete of the fingerprints of contacts
+    erased since they were indexed;
     none for a page whose leads were all indexed moments ago. Those are remembered in the
     cache for INDEXED_CACHE_SECONDS with their answer (whether an earlier lead shares their
     contact): a list seen again skips hashing and the index. Deleting fingerprints (an erased
@@ -250,6 +304,7 @@ def contact_fingerprints_sync(
     fresh = [lead for lead in leads if lead.lead_id not in already]
     lead_index_write(agency=agency, leads=fresh, now=now)
     plan = fingerprints_plan(fresh, now=now)
+    _search_fingerprints_write(agency=agency, leads=fresh, erased=plan.erased)
     digests = plan.digests
     if not digests and not plan.erased:
         # Nothing to look up; leads without a phone or e-mail are remembered too.
@@ -342,6 +397,7 @@ def contact_fingerprints_forget(*, agency: Agency, lead_ids: Iterable[str]) -> i
     if not ids:
         return 0
     deleted, _ = ContactFingerprint.objects.filter(agency=agency, lead_id__in=ids).delete()
+    SearchFingerprint.objects.filter(agency=agency, lead_id__in=ids).delete()
     if deleted:
         remembered_answers_forget(agency=agency)
     return deleted

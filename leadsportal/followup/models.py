@@ -225,6 +225,34 @@ class ContactFingerprint(models.Model):
         return f"{self.agency_id}:{self.lead_id}"
 
 
+class SearchFingerprint(models.Model):
+    """A keyed hash (HMAC-SHA256) of one word of a lead's contact name, for the search box.
+
+    Kept apart from ContactFingerprint: two leads sharing a first name are not "déjà connu".
+    Never the word itself; written, forgotten (erased contacts) and purged (expiry) with the
+    contact fingerprints, by the same sync (followup/fingerprints.py).
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
+    digest = models.CharField(max_length=64)
+    lead_created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("empreinte de recherche")
+        verbose_name_plural = _("empreintes de recherche")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "lead_id", "digest"], name="unique_search_fingerprint_per_lead"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "digest"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.lead_id}"
+
+
 class AccessRecord(models.Model):
     """Who opened a lead's detail, or exported leads, and when: for the agency's managers.
 

@@ -15,6 +15,7 @@ from leadsportal.followup.models import (
     LeadFollowup,
     LeadNote,
     LeadRead,
+    SearchFingerprint,
 )
 
 
@@ -36,6 +37,7 @@ def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = Fals
     events = FollowupEvent.objects.filter(followup__expires_at__lte=now)
     reads = LeadRead.objects.filter(expires_at__lte=now)
     fingerprints = ContactFingerprint.objects.filter(expires_at__lte=now)
+    name_words = SearchFingerprint.objects.filter(expires_at__lte=now)
     index_rows = AgencyLead.objects.filter(expires_at__lte=now)
     if dry_run:
         return PurgeResult(
@@ -43,19 +45,21 @@ def followups_purge_expired(*, now: datetime | None = None, dry_run: bool = Fals
             notes=notes.count(),
             events=events.count(),
             reads=reads.count(),
-            fingerprints=fingerprints.count(),
+            fingerprints=fingerprints.count() + name_words.count(),
             index_rows=index_rows.count(),
         )
     with transaction.atomic():
         _, by_model = followups.delete()
         _, read_counts = reads.delete()
         _, fingerprint_counts = fingerprints.delete()
+        _, name_counts = name_words.delete()
         _, index_counts = index_rows.delete()
     return PurgeResult(
         followups=by_model.get(LeadFollowup._meta.label, 0),
         notes=by_model.get(LeadNote._meta.label, 0),
         events=by_model.get(FollowupEvent._meta.label, 0),
         reads=read_counts.get(LeadRead._meta.label, 0),
-        fingerprints=fingerprint_counts.get(ContactFingerprint._meta.label, 0),
+        fingerprints=fingerprint_counts.get(ContactFingerprint._meta.label, 0)
+        + name_counts.get(SearchFingerprint._meta.label, 0),
         index_rows=index_counts.get(AgencyLead._meta.label, 0),
     )
