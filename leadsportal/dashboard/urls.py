@@ -6,6 +6,7 @@ from leadsportal.dashboard import (
     live_views,
     search_views,
     settings_views,
+    statistics_views,
     views,
 )
 
@@ -30,5 +31,6 @@ urlpatterns = [
     path("disponibilite/", live_views.availability, name="availability"),
     path("agence/reglages/", settings_views.agency_settings, name="agency_settings"),
     path("agence/acces/", access_views.access_record, name="access_record"),
+    path("statistiques/", statistics_views.statistics_page, name="statistics"),
     path("recherche/", search_views.search, name="search"),
 ]

@@ -189,6 +189,10 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     walk.visit(client, reverse("dashboard:live_events") + "?after=x", expect=400)
     walk.visit(client, reverse("dashboard:agency_settings"), expect=403)
     walk.visit(client, reverse("dashboard:tab_counts"), expect={200, 204})
+    statistics = reverse("dashboard:statistics")
+    walk.visit(client, statistics)  # the agent's own leads
+    walk.visit(client, statistics + "?start=nonsense&granularity=month", expect=400)
+    walk.visit(client, statistics + "?table=members&format=csv-excel")
     # Agents of this agency may not export, nor see the history: a page that says so.
     walk.visit(client, reverse("exports:leads") + "?format=csv", expect=403)
     walk.visit(client, reverse("exports:history"), expect=403)
@@ -290,6 +294,9 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
     walk.visit(client, reverse("exports:leads") + "?format=pdf", expect=400)
     walk.visit(client, reverse("exports:leads") + "?format=csv&start=nonsense", expect=400)
     walk.visit(client, reverse("exports:history"))
+    statistics = reverse("dashboard:statistics")
+    walk.visit(client, statistics + "?granularity=week")
+    walk.visit(client, statistics + "?table=listings&format=csv")
 
     lead_id = sample.lead_ids[0]
     detail = reverse("dashboard:lead_detail", args=[lead_id])
