@@ -3,12 +3,14 @@ or a message), the follow-up changes of a lead, and the live banner's question."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -29,6 +31,7 @@ from leadsportal.dashboard.query import (
     SearchQuery,
 )
 from leadsportal.followup.access_record import AccessFilter
+from leadsportal.followup.listings import listing_by_reference
 from leadsportal.followup.models import AccessRecord, FollowupStatus
 from leadsportal.followup.records import NOTE_MAX_LENGTH
 from leadsportal.followup.search import MAX_QUERY_LENGTH
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 PAGE_SIZES = (20, 50, 100)
+# A listing's reference as agencies write them: letters, digits and a few separators.
+LISTING_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _./-]{0,59}")
 # Dates outside these bounds are typing mistakes (and would overflow date arithmetic).
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -98,13 +103,32 @@ class LeadListForm(ListingPageForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
-    classified = forms.IntegerField(
-        label=_("Annonce (n°)"),
+    # The reference as every list shows it, or the number; suggestions as the person types.
+    classified = forms.CharField(
+        label=_("Annonce"),
         required=False,
-        min_value=1,
-        max_value=MAX_CLASSIFIED_ID,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": _("ex. 40512")}),
-        error_messages={"invalid": _("Le numéro d'annonce ne contient que des chiffres.")},
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("référence ou n°"),
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "list": "classified-options",
+                "hx-get": reverse_lazy("dashboard:listing_suggestions"),
+                # The busiest listings when the field is entered, then those matching the text.
+                "hx-trigger": "focus once, input changed delay:250ms",
+                "hx-target": "#classified-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+                # Not inherited from the filters' form: suggestions are no page of the history,
+                # and no reason to show the page's progress bar.
+                "hx-push-url": "false",
+                "hx-indicator": "#classified-options",
+            }
+        ),
+        error_messages={
+            "max_length": _("Une référence d'annonce a %(limit_value)d caractères au plus.")
+        },
     )
     portal = forms.ChoiceField(
         label=_("Portail"),
@@ -138,6 +162,7 @@ class LeadListForm(ListingPageForm):
         super().__init__(data)
         self.membership = membership
         self._choices_cache: list[tuple[str, str]] | None = None
+        self.classified_reference = ""
         # Lazy: the members are only queried when the select is rendered or a member is chosen.
         self.fields["assignee"].choices = self._assignee_choices
 
@@ -189,6 +214,35 @@ class LeadListForm(ListingPageForm):
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
 
+    def clean_classified(self) -> int | None:
+        """The listing's number, from its number or from its reference (the agency's index)."""
+        raw: str = self.cleaned_data.get("classified") or ""
+        self.classified_reference = ""
+        if not raw:
+            return None
+        if raw.isdigit():
+            number = int(raw)
+            if not 1 <= number <= MAX_CLASSIFIED_ID:
+                raise forms.ValidationError(_("Ce numéro d'annonce n'existe pas."))
+            return number
+        if not LISTING_REFERENCE.fullmatch(raw):
+            raise forms.ValidationError(
+                _(
+                    "Tapez la référence de l'annonce telle que les listes l'affichent (ex. PAR-2026-3734) ou son numéro."
+                )
+            )
+        number = listing_by_reference(agency=self.membership.agency, reference=raw)
+        if number is None:
+            raise forms.ValidationError(
+                _(
+                    "Aucune annonce de l'agence n'a la référence « %(reference)s » parmi les "
+                    "leads reçus : vérifiez-la, choisissez-la dans les suggestions ou tapez son numéro."
+                )
+                % {"reference": raw}
+            )
+        self.classified_reference = raw
+        return number
+
     def query(self, tab: Tab) -> LeadQuery:
         """The list's state, from a valid form."""
         data = self.cleaned_data
@@ -207,6 +261,7 @@ class LeadListForm(ListingPageForm):
             end=data["end"],
             default_dates=self.default_dates,
             classified_id=data.get("classified"),
+            classified_reference=self.classified_reference,
             portal=data.get("portal") or "",
             status=data.get("status") or "",
             assignee=raw_assignee,

@@ -54,6 +54,8 @@ class LeadQuery:
     start: date
     end: date
     classified_id: int | None = None
+    # The listing as the person typed it, when by its reference: the list's links keep it.
+    classified_reference: str = ""
     portal: str = ""
     status: str = ""
     # As the query string says it ("", MINE or a member's id), and whom it designates.
@@ -96,7 +98,7 @@ class LeadQuery:
         if explicit_dates or not self.default_dates:
             params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
         if self.classified_id:
-            params["classified"] = str(self.classified_id)
+            params["classified"] = self.classified_reference or str(self.classified_id)
         if self.portal:
             params["portal"] = self.portal
         if self.status:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("leads/<slug:family_slug>/", views.lead_list, name="family_leads"),
     path("lead/<str:lead_id>/", views.lead_detail, name="lead_detail"),
     path("annonces/<int:classified_id>/leads/", views.classified_leads, name="classified_leads"),
+    path("annonces/suggestions/", views.listing_suggestions, name="listing_suggestions"),
     # The follow-up of leads (records in leadsportal.followup).
     path("suivi/compteurs/", followup_views.tab_counts, name="tab_counts"),
     path("suivi/tout-lu/", followup_views.mark_all_read, name="mark_all_read"),

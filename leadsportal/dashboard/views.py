@@ -47,6 +47,7 @@ from leadsportal.dashboard.panels import lead_detail_followup
 from leadsportal.dashboard.query import LeadQuery, ListingQuery
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
 from leadsportal.followup.access_record import lead_opened_record
+from leadsportal.followup.listings import listing_suggestions as listing_suggestions_for
 from leadsportal.leads_api import (
     Lead,
     LeadPage,
@@ -213,3 +214,12 @@ def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
         ),
     }
     return render(request, "dashboard/lead_detail.html", context, status=status)
+
+
+@require_GET
+@agency_required
+def listing_suggestions(request: AgencyRequest) -> HttpResponse:
+    """The `<option>`s of the listing filter's suggestions, for what has been typed so far."""
+    typed = request.GET.get("classified", "")[:60]
+    suggestions = listing_suggestions_for(agency=request.agency, typed=typed)
+    return render(request, "dashboard/_listing_options.html", {"suggestions": suggestions})

@@ -114,17 +114,13 @@ def lead_name_digests(lead: Lead) -> set[str]:
 def _search_fingerprints_write(
     *, agency: Agency, leads: Sequence[Lead], erased: Iterable[str]
 ) -> None:
-    """The name words of these leads, for the search (one insert; one delete for the leads
-    whose contact is erased or expired since they were indexed)."""
-    forgotten = list(erased)
-    if forgotten:
-        SearchFingerprint.objects.filter(agency=agency, lead_id__in=forgotten).delete()
+    """The name words of these leads, for the search (one insert)."""
+    forgotten = set(erased)
     rows = [
         SearchFingerprint(
             agency=agency,
             lead_id=lead.lead_id,
             digest=digest,
-            lead_created_at=lead.meta.creation_date,
             expires_at=lead_expires_at(lead),
         )
         for lead in leads
@@ -255,13 +251,21 @@ def lead_index_write(*, agency: Agency, leads: Sequence[Lead], now: datetime) ->
                 portal=lead.meta.portal[:20],
                 classified_id=classified.classified_id if classified else None,
                 classified_reference=(classified.reference or "")[:60] if classified else "",
+                classified_title=(classified.title or "")[:200] if classified else "",
                 lead_created_at=lead.meta.creation_date,
                 expires_at=expires_at,
                 first_seen_at=now,
             )
         )
     if rows:
-        AgencyLead.objects.bulk_create(rows, ignore_conflicts=True)
+        # A row already there keeps its dates (first seen, announced); only the listing's
+        # reference and title follow the API (rows indexed before the title was kept get it).
+        AgencyLead.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["agency", "lead_id"],
+            update_fields=["classified_reference", "classified_title"],
+        )
 
 
 @dataclass(frozen=True)
@@ -278,9 +282,10 @@ def contact_fingerprints_sync(
     and tell which ones match an earlier lead of the agency.
 
     At most six queries whatever the number of leads: one insert of the index rows, one insert
-    of the name words (the search's, apart) and one delete of those of erased contacts, one
-    read, one insert of the missing fingerprints, one delete of the fingerprints of contacts
-    erased since they were indexed;
+    of the name words (the search's, apart), one read, one insert of the missing fingerprints,
+    and for contacts erased since they were indexed one delete of their fingerprints and one of
+    their name words (the nightly re-read, `remember=False`, deletes the name words of every
+    erased contact);
     none for a page whose leads were all indexed moments ago. Those are remembered in the
     cache for INDEXED_CACHE_SECONDS with their answer (whether an earlier lead shares their
     contact): a list seen again skips hashing and the index. Deleting fingerprints (an erased
@@ -305,6 +310,10 @@ def contact_fingerprints_sync(
     lead_index_write(agency=agency, leads=fresh, now=now)
     plan = fingerprints_plan(fresh, now=now)
     _search_fingerprints_write(agency=agency, leads=fresh, erased=plan.erased)
+    if not remember and plan.erased:
+        # The nightly re-read (and the indexing command) forgets the name words of every
+        # erased contact; a page does when their e-mail or phone is forgotten (below).
+        SearchFingerprint.objects.filter(agency=agency, lead_id__in=plan.erased).delete()
     digests = plan.digests
     if not digests and not plan.erased:
         # Nothing to look up; leads without a phone or e-mail are remembered too.
@@ -330,6 +339,8 @@ def contact_fingerprints_sync(
         deleted, _ = ContactFingerprint.objects.filter(
             agency=agency, lead_id__in=changes.stale
         ).delete()
+        if remember:
+            SearchFingerprint.objects.filter(agency=agency, lead_id__in=changes.stale).delete()
         if remember:
             remembered_answers_forget(agency=agency)
             generation = _generation(agency)

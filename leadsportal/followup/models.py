@@ -175,6 +175,9 @@ class AgencyLead(models.Model):
     portal = models.CharField(max_length=20, blank=True)
     classified_id = models.BigIntegerField(null=True, blank=True)
     classified_reference = models.CharField(max_length=60, blank=True)
+    # The listing's title (the agency's own words about its property, not the contact's): the
+    # listing filter's suggestions and the statistics show it without asking the API.
+    classified_title = models.CharField(max_length=200, blank=True, default="")
     lead_created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     # When the dashboard first saw the lead (its arrival, for the watcher).
@@ -233,10 +236,10 @@ class SearchFingerprint(models.Model):
     contact fingerprints, by the same sync (followup/fingerprints.py).
     """
 
+    # No creation date: results are ordered by the index row's (AgencyLead.lead_created_at).
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     lead_id = models.CharField(max_length=LEAD_ID_MAX_LENGTH)
     digest = models.CharField(max_length=64)
-    lead_created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:

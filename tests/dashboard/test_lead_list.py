@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.core.cache import cache
@@ -136,7 +137,9 @@ def test_the_date_range_is_limited_to_92_days_with_a_message(agent, sandbox):
     ("query", "message"),
     [
         ("start=demain&end=2026-01-01", "Saisissez une date valide"),
-        ("classified=abc", "ne contient que des chiffres"),
+        ("classified=abc", "Aucune annonce de l'agence n'a la référence « abc »"),
+        ("classified=<b>", "Tapez la référence de l'annonce"),
+        ("classified=0", "Ce numéro d'annonce n'existe pas."),
         ("portal=XYZ-FRA", "Portail inconnu"),
         ("start=2026-03-10&end=2026-03-01", "La date de fin doit suivre"),
         ("per_page=7", "Sélectionnez un choix valide"),
@@ -145,7 +148,7 @@ def test_the_date_range_is_limited_to_92_days_with_a_message(agent, sandbox):
 def test_bad_filters_show_a_message_not_an_error(agent, query, message):
     response = agent.client.get(f"/leads/?{query}")
     assert response.status_code == 400
-    assert message in response.content.decode()
+    assert message in unescape(response.content.decode())
 
 
 @pytest.mark.parametrize("page", ["0", "-3", "abc", ""])

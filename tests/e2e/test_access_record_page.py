@@ -14,9 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
-def test_a_manager_sees_who_opened_a_lead_and_filters_by_member(
-    browse, paris, make_member, screen
-):
+def test_a_manager_sees_who_opened_a_lead_and_filters_by_member(browse, paris, make_member, screen):
     agent = make_member("agent.paris", (paris, "agent"))
     manager = make_member("manager.paris", (paris, "manager"))
     lead = expected_page(paris).leads[0]

@@ -60,8 +60,8 @@ def test_it_narrows_by_dates_listing_and_portal_without_reloading(browse, paris,
     listings = [lead.classified.classified_id for lead in in_window.leads if lead.classified]
     listing = max(set(listings), key=listings.count)
     with htmx_swap(page):
-        page.get_by_label("Annonce (n°)", exact=True).fill(str(listing))
-        page.get_by_label("Annonce (n°)", exact=True).press("Tab")  # a text field changes when left
+        page.get_by_label("Annonce", exact=True).fill(str(listing))
+        page.get_by_label("Annonce", exact=True).press("Tab")  # a text field changes when left
     expect(page).to_have_url(re.compile(rf"classified={listing}\b"))
     of_listing = expected_page(paris, family, criteria(start, end, classified=listing))
     assert 0 < of_listing.count < in_window.count
@@ -92,7 +92,7 @@ def test_it_narrows_by_dates_listing_and_portal_without_reloading(browse, paris,
     assert not marker_survives(page)
     expect(page.get_by_label("Du", exact=True)).to_have_value(start.isoformat())
     expect(page.get_by_label("Au", exact=True)).to_have_value(end.isoformat())
-    expect(page.get_by_label("Annonce (n°)", exact=True)).to_have_value(str(listing))
+    expect(page.get_by_label("Annonce", exact=True)).to_have_value(str(listing))
     expect(page.get_by_label("Portail", exact=True)).to_have_value(portal)
     expect_list(page, narrowest)
 

@@ -39,7 +39,7 @@ def test_it_filters_and_pages_with_javascript_disabled(browse, paris, make_membe
     listing = next(lead.classified for lead in in_window.leads if lead.classified).classified_id
     of_listing = expected_page(paris, family, criteria(start, end, classified=listing))
     portal = of_listing.leads[0].meta.portal
-    page.get_by_label("Annonce (n°)", exact=True).fill(str(listing))
+    page.get_by_label("Annonce", exact=True).fill(str(listing))
     page.get_by_label("Portail", exact=True).select_option(portal)
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(rf"classified={listing}&portal={portal}"))

@@ -110,7 +110,7 @@ def test_refused_credentials_give_an_error_page(manager, paris, sandbox):
         ("format=csv&start=2020-01-01&end=2020-12-31", "92 jours"),
         ("format=csv&start=demain", "filtres de la liste ne sont pas valides"),
         ("format=csv&portal=XXX", "Portail inconnu"),
-        ("format=csv&classified=abc", "ne contient que des chiffres"),
+        ("format=csv&classified=abc", "Aucune annonce de l'agence n'a la référence « abc »"),
     ],
 )
 def test_bad_parameters_get_a_clear_400_page_never_a_500(manager, sandbox, query, message):

@@ -1,0 +1,90 @@
+"""Listings by the reference every list shows: in the listing filter, with suggestions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.utils import timezone
+
+from leadsportal.followup.fingerprints import contacts_index_period
+from leadsportal.followup.models import AgencyLead
+
+
+@pytest.fixture
+def listing(paris) -> AgencyLead:  # type: ignore[no-untyped-def]
+    """A listing of the agency with leads in the last days, as the index knows it."""
+    now = timezone.now()
+    contacts_index_period(agency=paris, start=now - timedelta(days=6), end=now + timedelta(hours=1))
+    row = (
+        AgencyLead.objects.filter(agency=paris, lead_created_at__gte=now - timedelta(days=6))
+        .exclude(classified_reference="")
+        .order_by("-lead_created_at")
+        .first()
+    )
+    assert row is not None
+    return row
+
+
+def test_the_listing_filter_takes_the_reference_as_the_lists_show_it(agent, listing):
+    typed = listing.classified_reference.lower()
+    response = agent.client.get("/leads/annonces/", {"classified": typed})
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = re.findall(r'<tr[^>]*data-lead-id="[^"]+"[^>]*>.*?</tr>', html, flags=re.DOTALL)
+    assert rows
+    assert all(f"/annonces/{listing.classified_id}/leads/" in row for row in rows)
+    # The field keeps what was typed, and so do the list's links.
+    assert f'value="{typed}"' in html
+    assert f"classified={typed}" in unescape(html)
+
+
+def test_the_number_still_works(agent, listing):
+    response = agent.client.get("/leads/annonces/", {"classified": str(listing.classified_id)})
+    assert response.status_code == 200
+    assert f"/annonces/{listing.classified_id}/leads/" in response.content.decode()
+
+
+def test_an_unknown_reference_marks_the_field_and_says_why(agent, listing, sandbox):
+    response = agent.client.get("/leads/", {"classified": "ZZZ-0000-0000"})
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    assert "Aucune annonce de l'agence n'a la référence « ZZZ-0000-0000 »" in html
+    field = html.split('for="id_classified"', 1)[0].rsplit('<div class="field', 1)[1]
+    assert field.startswith(" field--error")
+    assert sandbox.api_requests() == 0
+
+
+def test_suggestions_name_reference_title_and_count(agent, paris, listing):
+    prefix = listing.classified_reference[:5]
+    html = agent.client.get("/annonces/suggestions/", {"classified": prefix}).content.decode()
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', unescape(html))
+    assert options
+    values = [value for value, _label in options]
+    assert listing.classified_reference in values
+    label = dict(options)[listing.classified_reference]
+    count = AgencyLead.objects.filter(agency=paris, classified_id=listing.classified_id).count()
+    assert f"n° {listing.classified_id} · {count} lead" in label
+    if listing.classified_title:
+        assert listing.classified_title in label
+
+
+def test_with_nothing_typed_the_busiest_listings_come_first(agent, paris, listing):
+    html = unescape(agent.client.get("/annonces/suggestions/").content.decode())
+    counts = [int(n) for n in re.findall(r"· (\d+) leads?</option>", html)]
+    assert counts and counts == sorted(counts, reverse=True)
+
+
+def test_another_agencys_listings_are_never_suggested(agent, lyon, listing):
+    now = timezone.now()
+    contacts_index_period(agency=lyon, start=now - timedelta(days=6), end=now + timedelta(hours=1))
+    lyon_refs = set(
+        AgencyLead.objects.filter(agency=lyon)
+        .exclude(classified_reference="")
+        .values_list("classified_reference", flat=True)
+    )
+    html = unescape(agent.client.get("/annonces/suggestions/").content.decode())
+    shown = set(re.findall(r'<option value="([^"]*)">', html))
+    assert lyon_refs and not (shown & (lyon_refs - {listing.classified_reference}))
