@@ -170,9 +170,12 @@ def followup_assignee_set(
     (claims, rules). `followup` is updated in place either way."""
     if (
         assignee is not None
-        and not Membership.objects.filter(agency_id=followup.agency_id, user=assignee).exists()
+        and not Membership.objects.filter(
+            agency_id=followup.agency_id, user=assignee, active=True
+        ).exists()
     ):
-        raise FollowupError("the assignee is not a member of the agency")
+        # A deactivated (or only invited) colleague gets no lead either.
+        raise FollowupError("the assignee is not an active member of the agency")
     with transaction.atomic():
         row = (
             LeadFollowup.objects.select_for_update(of=("self",))

@@ -255,3 +255,20 @@ def test_any_follow_up_parameter_is_a_page_never_a_500(agent, status, assignee):
     assert agent.client.get("/leads/", params).status_code in (200, 400)
     post = agent.client.post("/suivi/tout-lu/?" + urlencode({**params, "tab": ""}))
     assert post.status_code == 303
+
+
+def test_a_deactivated_colleague_gets_no_lead(paris, manager, make_member):
+    from leadsportal.agencies.models import Membership
+    from leadsportal.followup.records import (
+        FollowupError,
+        followup_assignee_set,
+        followup_from_lead,
+    )
+    from tests.followup.conftest import recent_leads
+
+    gone = make_member("agent.gone", (paris, "agent"))
+    Membership.objects.filter(user=gone).update(active=False)
+    followup = followup_from_lead(agency=paris, lead=recent_leads(paris)[0])
+    with pytest.raises(FollowupError, match="not an active member"):
+        followup_assignee_set(followup=followup, actor=manager.user, assignee=gone)
+    assert LeadFollowup.objects.get(pk=followup.pk).assignee is None
