@@ -108,7 +108,7 @@ def _bucket_label(start: date, granularity: Granularity, request: StatisticsRequ
     if granularity is Granularity.DAY:
         return start.strftime("%d/%m/%Y")
     partial = start < request.first or start + timedelta(days=6) > request.last
-    label = _("semaine du %(day)s") % {"day": start.strftime("%d/%m/%Y")}
+    label = start.strftime("%d/%m/%Y")  # the Monday, under the column "Semaine du"
     return f"{label} *" if partial else label
 
 
@@ -145,7 +145,7 @@ def families_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTa
         if per_day
         else _("Nombre de leads reçus par semaine (du lundi au dimanche), par famille"),
         columns=[
-            Column(_("Jour") if per_day else _("Semaine"), kind="date"),
+            Column(_("Jour") if per_day else _("Semaine du"), kind="date"),
             *(Column(str(label), charted=True) for _t, label in FAMILY_COLUMNS),
             Column(_("Total")),
         ],

@@ -38,7 +38,20 @@
     var stacked = kind === "stacked";
     var grid = cssColor("--chart-grid", "#e4e8ee");
     var valueAxis = { beginAtZero: true, stacked: stacked, grid: { color: grid }, ticks: { precision: 0 } };
-    var labelAxis = { stacked: stacked, grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } };
+    var labelAxis = {
+      stacked: stacked,
+      grid: { display: false },
+      ticks: horizontal
+        ? {
+            autoSkip: false,
+            // A long name would squeeze the bars on a phone: the table has it in full.
+            callback: function (value) {
+              var text = String(this.getLabelForValue(value));
+              return text.length > 18 ? text.slice(0, 17) + "…" : text;
+            },
+          }
+        : { autoSkip: true, maxRotation: 0 },
+    };
     return {
       indexAxis: horizontal ? "y" : "x",
       locale: locale,
