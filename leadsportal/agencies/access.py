@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from leadsportal.agencies import two_factor
 from leadsportal.agencies.models import Agency, Membership
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 SESSION_KEY = "current_agency_id"
+# Every htmx request of a page names the agency the page was rendered for (templates/base.html).
+AGENCY_HEADER = "X-Leadsportal-Agency"
 _MEMBERSHIPS_ATTR = "_leadsportal_memberships"
 
 
@@ -107,6 +109,24 @@ def _two_factor_redirect(request: HttpRequest, membership: Membership) -> HttpRe
     return HttpResponseRedirect(target)
 
 
+def _agency_changed_elsewhere(request: HttpRequest, membership: Membership) -> HttpResponse | None:
+    """A page rendered for another agency than the session's (the person switched agency in
+    another tab): the whole page reloads under the current agency, never a fragment of the
+    other one under its header."""
+    rendered_for = request.headers.get(AGENCY_HEADER, "")
+    if not rendered_for or rendered_for == str(membership.agency_id):
+        return None
+    messages.info(
+        request,
+        _(
+            "Vous avez changé d'agence dans un autre onglet : cette page montre maintenant "
+            "l'agence %(agency)s."
+        )
+        % {"agency": membership.agency.name},
+    )
+    return HttpResponseClientRefresh()
+
+
 def agency_required[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> ViewFunc:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -121,6 +141,8 @@ def agency_required[ViewFunc: Callable[..., HttpResponse]](view: ViewFunc) -> Vi
             return render_no_agency(request)
         if (redirect := _two_factor_redirect(request, membership)) is not None:
             return redirect
+        if (reload := _agency_changed_elsewhere(request, membership)) is not None:
+            return reload
         request.membership = membership  # type: ignore[attr-defined]
         request.agency = membership.agency  # type: ignore[attr-defined]
         request.agency_id_for_log = membership.agency_id  # type: ignore[attr-defined]

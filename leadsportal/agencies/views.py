@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,4 +47,13 @@ def switch_agency(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_KEY] = chosen.agency_id
     request.agency_id_for_log = chosen.agency_id  # type: ignore[attr-defined]
     messages.success(request, _("Agence courante : %(agency)s.") % {"agency": chosen.agency.name})
-    return HttpResponseRedirect(_dashboard_home_url())
+    # Back to where the switch was offered (a lead of that agency), if it is one of our pages.
+    target = request.POST.get("next", "")
+    if not (
+        target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        target = _dashboard_home_url()
+    return HttpResponseRedirect(target)

@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.access import AgencyRequest, agency_required, user_memberships
+from leadsportal.agencies.models import Membership
 from leadsportal.agencies.upstream import lead_get, leads_search, listing_leads
 from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
 from leadsportal.dashboard.forms import (
@@ -47,6 +48,7 @@ from leadsportal.dashboard.panels import lead_detail_followup
 from leadsportal.dashboard.query import LeadQuery, ListingQuery
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
 from leadsportal.followup.access_record import lead_opened_record
+from leadsportal.followup.lead_index import agency_of_lead
 from leadsportal.followup.listings import listing_suggestions as listing_suggestions_for
 from leadsportal.leads_api import (
     Lead,
@@ -178,6 +180,12 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
     )
 
 
+def _other_agency_of(request: AgencyRequest, lead_id: str) -> Membership | None:
+    others = {m.agency_id: m for m in user_memberships(request) if m.agency_id != request.agency.pk}
+    agency_id = agency_of_lead(lead_id=lead_id, among=others)
+    return others.get(agency_id) if agency_id is not None else None
+
+
 @require_GET
 @agency_required
 def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
@@ -194,7 +202,12 @@ def lead_detail(request: AgencyRequest, lead_id: str) -> HttpResponse:
         banner, status = error.user_message, error.page_status
     else:
         if lead is None:
-            # Another agency's lead and an unknown id look the same: a 404, never the data.
+            # A lead of another of the person's agencies: offer to switch to it. Anyone else
+            # gets the same 404 for another agency's lead and an unknown id: nothing to learn.
+            other = _other_agency_of(request, lead_id)
+            if other is not None:
+                context = {"other": other, "next": request.get_full_path()}
+                return render(request, "dashboard/lead_other_agency.html", context)
             raise Http404("lead not found")
         lead_opened_record(agency=request.agency, user=request.user, lead_id=lead_id)
     back_url = safe_back_url(request, request.GET.get(BACK_PARAMETER, ""))

@@ -24,7 +24,11 @@ def page(client, probe_urls, make_user, make_agency):
 
 def test_it_sends_the_csrf_token_with_every_htmx_request(page):
     body = page.content.decode()
-    token = re.search(r"<body hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'>", body)
+    # The token, and the agency the page was rendered for (one agency per tab).
+    token = re.search(
+        r"<body hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\", \"X-Leadsportal-Agency\": \"\d+\"\}'>",
+        body,
+    )
     assert token is not None
     # The same token as the plain forms of the page: htmx requests pass the CSRF check.
     assert f'name="csrfmiddlewaretoken" value="{token.group(1)}"' in body

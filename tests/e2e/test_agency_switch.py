@@ -45,3 +45,31 @@ def test_it_switches_agency_and_lists_only_the_other_agencys_leads(
     page.goto("/leads/annonces/")
     expect(page.get_by_label("Agence courante", exact=True)).to_have_value(str(paris.pk))
     expect_list(page, expected_page(paris, LeadFamily.CLASSIFIED))
+
+
+def test_two_tabs_never_mix_agencies(browse, paris, lyon, make_member):
+    """Journey (issue 14): one person, two tabs; switching agency in one, then acting in the
+    other reloads that one under the new agency, never another agency's rows under its header."""
+    user = make_member("agent.both", (paris, "agent"), (lyon, "manager"))
+    first = browse(user, path="/leads/")
+    context = first.context
+    second = context.new_page()
+    second.goto("/leads/")
+    for tab in (first, second):
+        expect(tab.get_by_label("Agence courante", exact=True)).to_have_value(str(lyon.pk))
+
+    with first.expect_navigation():
+        first.get_by_label("Agence courante", exact=True).select_option(str(paris.pk))
+    expect(first.get_by_label("Agence courante", exact=True)).to_have_value(str(paris.pk))
+
+    # The other tab still says Lyon; its next filter change must not bring Paris rows into it.
+    portal = expected_page(paris).leads[0].meta.portal
+    with second.expect_navigation():
+        second.get_by_label("Portail", exact=True).select_option(portal)
+    expect(second.get_by_label("Agence courante", exact=True)).to_have_value(str(paris.pk))
+    expect(second.get_by_role("status")).to_contain_text(
+        "Vous avez changé d'agence dans un autre onglet"
+    )
+    expect_list(second, expected_page(paris))
+    assert not set(lead_ids(second)) & set(ids_of(expected_page(lyon)))
+    browse.screenshot(second, "after-reload")
