@@ -28,6 +28,8 @@ from leadsportal.followup.records import LocalFilter
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria
 
 DEFAULT_PAGE_SIZE: Final = 20
+# The families whose leads name a listing: the listing filter applies to their tabs only.
+LISTING_FAMILIES: Final = frozenset({LeadFamily.ALL, LeadFamily.CLASSIFIED})
 # The assignee filter's value for the person looking at the list.
 MINE: Final = "moi"
 
@@ -113,6 +115,14 @@ class LeadQuery:
 
     def page_url(self, page: int) -> str:
         return _with_query(self.tab.url, self.to_query(page=page))
+
+    def tab_url(self, tab: Tab) -> str:
+        """Another tab with the filters that apply to it (dates, portal, follow-up, page size;
+        the listing only where leads have listings), at its first page."""
+        params = self.filters()
+        if tab.family not in LISTING_FAMILIES:
+            params.pop("classified", None)
+        return _with_query(tab.url, _with_paging(params, per_page=self.per_page, page=1))
 
     @property
     def url(self) -> str:

@@ -124,7 +124,7 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     table = TABLES[tab.family](leads, back_url=back_url, marks=marks)
     context = {
         "tab": tab,
-        "tabs": TABS,
+        "tab_links": [(item, query.tab_url(item) if query else item.url) for item in TABS],
         "form": form,
         "query": query,
         "table": table,

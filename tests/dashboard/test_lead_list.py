@@ -278,3 +278,28 @@ def test_the_unread_marker_has_its_own_word_not_the_first_status(agent, add_lead
     html = agent.client.get("/leads/").content.decode()
     assert 'data-testid="unread-badge">Non lu</span>' in html
     assert 'data-testid="unread-badge">Nouveau</span>' not in html
+
+
+@pytest.mark.parametrize("path", ["/leads/", "/leads/vendeurs/", "/leads/annonces/"])
+def test_each_list_has_one_h1_naming_its_tab(agent, path):
+    html = agent.client.get(path).content.decode()
+    assert html.count("<h1") == 1
+    tab = re.search(r'aria-current="page" class="is-active"[^>]*>([^<]+)<', html)
+    assert tab is not None and f">{tab.group(1)}</h1>" in html
+
+
+def test_tabs_keep_the_filters_that_apply_to_them(agent):
+    start, end = default_start() - timedelta(days=3), today_in_paris()
+    query = f"start={start}&end={end}&portal=SLG-FRA&status=contacte&per_page=50&page=2"
+    html = unescape(agent.client.get(f"/leads/?{query}&classified=123456").content.decode())
+    tabs = re.findall(r'<li><a href="([^"]+)" hx-get="[^"]+"[^>]*data-tab="([a-z_]+)"', html)
+    by_family = {family: url for url, family in tabs}
+    assert len(by_family) == 5
+    for url in by_family.values():
+        assert f"start={start}" in url and f"end={end}" in url, url
+        assert "portal=SLG-FRA" in url and "status=contacte" in url and "per_page=50" in url
+        assert "page=2" not in url.replace("per_page", "")
+    assert (
+        "classified=123456" in by_family["classified"] and "classified=123456" in by_family["all"]
+    )
+    assert "classified" not in by_family["seller"]

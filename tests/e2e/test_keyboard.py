@@ -1,0 +1,49 @@
+"""Keyboard (issue 14): going through a select's options with the arrow keys sends one request,
+not one per key; Escape closes the export menu and gives the focus back to its button."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_arrow_keys_on_a_filter_select_send_one_request(browse, paris, make_member):
+    agent = make_member("agent.paris", (paris, "agent"))
+    page = browse(agent, path="/leads/")
+    expect(page.get_by_test_id("results")).to_be_visible()
+    lists: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            lists.append(request.url)
+            if request.headers.get("hx-request") and "/leads/" in request.url
+            else None
+        ),
+    )
+    portal = page.get_by_label("Portail", exact=True)
+    portal.focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowDown")
+    expect(page).to_have_url(re.compile(r"portal="))
+    page.wait_for_timeout(600)  # any late request would show now
+    assert len(lists) == 1, lists
+    assert f"portal={portal.input_value()}" in lists[0]
+
+
+def test_escape_closes_the_export_menu(browse, paris, make_member):
+    manager = make_member("manager.paris", (paris, "manager"))
+    page = browse(manager, path="/leads/")
+    menu = page.get_by_test_id("export-menu").first
+    summary = menu.locator("summary")
+    summary.click()
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+    expect(summary).to_be_focused()
+    summary.click()
+    page.get_by_test_id("pagination-summary").first.click()  # a click elsewhere closes it too
+    expect(menu).not_to_have_attribute("open", "")
