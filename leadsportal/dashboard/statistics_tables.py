@@ -51,7 +51,7 @@ FAMILY_COLUMNS: Final[tuple[tuple[LeadType, str | Promise], ...]] = (
 @dataclass(frozen=True)
 class Column:
     label: str
-    # "text", "count", "share" (0..1), "minutes", "date"
+    # "text", "count", "number" (an identifier), "share" (0..1), "minutes", "date"
     kind: str = "count"
     # Drawn by the chart (one dataset per charted column).
     charted: bool = False
@@ -81,6 +81,15 @@ class StatTable:
     @property
     def is_empty(self) -> bool:
         return not self.rows
+
+    @property
+    def lines(self) -> list[list[tuple[Column, Cell]]]:
+        """The body's rows, each cell with its column (for the template)."""
+        return [list(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    @property
+    def total_line(self) -> list[tuple[Column, Cell]]:
+        return list(zip(self.columns, self.total, strict=True)) if self.total else []
 
 
 def count_cell(value: int) -> Cell:
@@ -193,6 +202,7 @@ def listings_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTa
                 text_cell(
                     row.reference or _("n° %(number)s") % {"number": row.classified_id}, href
                 ),
+                text_cell(row.title or "—"),
                 Cell(row.classified_id, str(row.classified_id)),
                 count_cell(row.count),
             ]
@@ -204,18 +214,13 @@ def listings_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTa
         % {"n": len(listings)},
         columns=[
             Column(_("Référence"), kind="text"),
-            Column(_("N° d'annonce"), kind="text"),
+            Column(_("Titre"), kind="text"),
+            Column(_("N° d'annonce"), kind="number"),
             Column(_("Leads"), charted=True),
         ],
         rows=rows,
         chart="bars",
         empty_text=_("Aucun lead sur une annonce pendant la période."),
-        notes=[
-            _(
-                "Le titre des annonces n'est pas gardé dans l'index de l'agence : ouvrez les leads "
-                "d'une annonce pour la voir en entier."
-            )
-        ],
     )
 
 

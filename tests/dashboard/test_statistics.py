@@ -163,11 +163,18 @@ def test_the_top_listings_are_the_sandboxs_with_links_to_their_leads(manager, mo
         for lead in leads
         if lead.classified
     }
+    titles = {
+        lead.classified.classified_id: lead.classified.title for lead in leads if lead.classified
+    }
     rows = table_rows(html, "listings")
     assert len(rows) == min(20, len(expected))
     top = sorted(expected.items(), key=lambda item: (-item[1], item[0]))[: len(rows)]
-    assert [(number(row[1]), number(row[2])) for row in rows] == top
+    assert [(number(row[2]), number(row[3])) for row in rows] == top
     assert [row[0] for row in rows] == [references[classified_id] for classified_id, _n in top]
+    assert [row[1] for row in rows] == [titles[classified_id] or "—" for classified_id, _n in top]
+    assert table_rows(html, "listings", "thead") == [
+        ["Référence", "Titre", "N° d'annonce", "Leads"]
+    ]
     classified_id = top[0][0]
     link = f'href="/annonces/{classified_id}/leads/?start={first.isoformat()}&amp;end={last.isoformat()}"'
     assert link in table_html(html, "listings")

@@ -74,6 +74,50 @@ def test_a_lead_counts_on_its_day_in_paris_not_in_utc(paris, add_lead):
     assert buckets[1].by_type.get("SELLER", 0) == sellers[yesterday] >= 1
 
 
+def last_october_change(today: date) -> datetime:
+    """The last end of summer time in Paris before today: last Sunday of October, 01:00 UTC."""
+    for year in (today.year, today.year - 1):
+        day = date(year, 10, 31)
+        day -= timedelta(days=(day.weekday() + 1) % 7)
+        change = datetime.combine(day, datetime.min.time(), UTC).replace(hour=1)
+        if change.date() < today:
+            return change
+    raise AssertionError("no change found")
+
+
+def test_days_around_the_change_of_time_are_paris_days(paris, add_lead):
+    change = last_october_change(today_in_paris())
+    sunday = change.date()
+    # Paris: 00:30 (summer time, UTC+2) and 23:30 (winter time, UTC+1) on that Sunday; and
+    # 23:30 on the Saturday (UTC+2), 00:30 on the Monday (UTC+1).
+    moments = {
+        change - timedelta(hours=2, minutes=30): sunday,
+        change + timedelta(hours=21, minutes=30): sunday,
+        change - timedelta(hours=3, minutes=30): sunday - timedelta(days=1),
+        change + timedelta(hours=22, minutes=30): sunday + timedelta(days=1),
+    }
+    for moment in moments:
+        add_lead(lead_type="AGENCY", creation_date=moment)
+    scope = scope_of(paris, sunday - timedelta(days=1), sunday + timedelta(days=1))
+    leads = indexed(paris, scope)
+
+    buckets = leads_by_bucket_and_type(scope=scope, granularity=Granularity.DAY)
+
+    expected = Counter(lead.meta.creation_date.astimezone(PARIS).date() for lead in leads)
+    assert {bucket.start: bucket.total for bucket in buckets} == {
+        day: expected[day] for day in sorted(set(moments.values()))
+    }
+    agency_leads = Counter(
+        lead.meta.creation_date.astimezone(PARIS).date()
+        for lead in leads
+        if lead.lead_type.value == "AGENCY"
+    )
+    assert {bucket.start: bucket.by_type.get("AGENCY", 0) for bucket in buckets} == dict(
+        agency_leads
+    )
+    assert agency_leads[sunday] >= 2
+
+
 def test_weeks_run_monday_to_sunday_and_every_bucket_is_listed():
     # 1 October 2026 is a Thursday.
     assert bucket_starts(
