@@ -26,6 +26,7 @@ from leadsportal.dashboard.families import Tab
 from leadsportal.dashboard.query import (
     DEFAULT_PAGE_SIZE,
     MINE,
+    NOBODY,
     LeadQuery,
     ListingQuery,
     SearchQuery,
@@ -35,6 +36,7 @@ from leadsportal.followup.listings import listing_by_reference
 from leadsportal.followup.models import AccessRecord, FollowupStatus
 from leadsportal.followup.records import NOTE_MAX_LENGTH
 from leadsportal.followup.search import MAX_QUERY_LENGTH
+from leadsportal.followup.unread import read_watermark_get
 from leadsportal.leads_api import LEAD_ID_PATTERN, MAX_WINDOW_DAYS, PORTALS
 
 if TYPE_CHECKING:
@@ -149,7 +151,29 @@ class LeadListForm(ListingPageForm):
             "invalid_choice": _("Ce responsable n'est pas membre de l'agence : choisissez-en un.")
         },
     )
-    field_order = ["start", "end", "classified", "portal", "status", "assignee", "per_page"]
+    waiting = forms.ChoiceField(
+        label=_("Réponse"),
+        required=False,
+        choices=[("", _("Toutes")), ("1h", _("Sans réponse depuis plus d'1 h"))],
+        error_messages={"invalid_choice": _("Choisissez une option de la liste.")},
+    )
+    unread = forms.ChoiceField(
+        label=_("Lecture"),
+        required=False,
+        choices=[("", _("Lus et non lus")), ("1", _("Non lus"))],
+        error_messages={"invalid_choice": _("Choisissez une option de la liste.")},
+    )
+    field_order = [
+        "start",
+        "end",
+        "classified",
+        "portal",
+        "status",
+        "assignee",
+        "waiting",
+        "unread",
+        "per_page",
+    ]
 
     def __init__(self, data: QueryDict, *, membership: Membership) -> None:
         # A list that names no dates shows the default window (the last 7 days), and its
@@ -169,7 +193,11 @@ class LeadListForm(ListingPageForm):
     def _assignee_choices(self) -> list[tuple[str, str]]:
         # Validation and rendering both read the choices: one query for the two.
         if self._choices_cache is None:
-            choices = [("", str(_("Tout le monde"))), (MINE, str(_("Mes leads")))]
+            choices = [
+                ("", str(_("Tout le monde"))),
+                (MINE, str(_("Mes leads"))),
+                (NOBODY, str(_("Personne (non assignés)"))),
+            ]
             for user in agency_members(agency=self.membership.agency):
                 if user.pk != self.membership.user_id:
                     choices.append((str(user.pk), member_label(user)))
@@ -250,7 +278,7 @@ class LeadListForm(ListingPageForm):
         if raw_assignee == MINE:
             assignee_id: int | None = self.membership.user_id
             assignee_name = member_label(self.membership.user)
-        elif raw_assignee:
+        elif raw_assignee and raw_assignee != NOBODY:
             assignee_id = int(raw_assignee)
             assignee_name = dict(self._assignee_choices()).get(raw_assignee, "")
         else:
@@ -269,6 +297,12 @@ class LeadListForm(ListingPageForm):
             assignee_name=assignee_name,
             page=self.page_number(),
             per_page=data.get("per_page") or DEFAULT_PAGE_SIZE,
+            waiting=data.get("waiting") or "",
+            unread_for=(
+                (self.membership.user_id, read_watermark_get(membership=self.membership))
+                if data.get("unread")
+                else None
+            ),
         )
 
 

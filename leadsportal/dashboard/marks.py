@@ -24,7 +24,7 @@ from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import LeadFollowup
 from leadsportal.followup.records import (
     followups_for_leads,
-    followups_matching,
+    local_lead_ids,
     response_time_median,
 )
 from leadsportal.followup.unread import leads_unread, read_watermark_get
@@ -69,19 +69,20 @@ def lead_page_marks(*, membership: Membership, leads: Sequence[Lead]) -> PageMar
 def local_lead_page(
     *, membership: Membership, query: LeadQuery, page_request: PageRequest
 ) -> LeadPage:
-    """A page of the leads a status / assignee filter selects in our database, fetched by id.
+    """A page of the leads the local filters (status, assignee, unassigned, unanswered,
+    unread) select in our database, fetched by id.
 
     Leads the API no longer has (erased or expired upstream) are left out of the page.
     """
-    rows = followups_matching(
+    ids_matching = local_lead_ids(
         agency=membership.agency,
         family=query.tab.family,
         criteria=query.criteria,
         local=query.local,
     )
-    count = rows.count()
+    count = ids_matching.count()
     offset = (page_request.index - 1) * page_request.size
-    ids = list(rows.values_list("lead_id", flat=True)[offset : offset + page_request.size])
+    ids = list(ids_matching[offset : offset + page_request.size])
     fetched = leads_get_by_ids(agency=membership.agency, lead_ids=ids)
     leads = tuple(lead for lead_id in ids if (lead := fetched.get(lead_id)) is not None)
     return LeadPage(leads=leads, count=count, page=page_request)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -30,8 +30,11 @@ from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria
 DEFAULT_PAGE_SIZE: Final = 20
 # The families whose leads name a listing: the listing filter applies to their tabs only.
 LISTING_FAMILIES: Final = frozenset({LeadFamily.ALL, LeadFamily.CLASSIFIED})
-# The assignee filter's value for the person looking at the list.
+# The assignee filter's value for the person looking at the list, and for nobody.
 MINE: Final = "moi"
+NOBODY: Final = "personne"
+# "Sans réponse depuis plus d'1 h": the query string says waiting=1h.
+WAITING: Final = {"1h": timedelta(hours=1)}
 
 
 def _with_query(url: str, params: Mapping[str, Any]) -> str:
@@ -68,6 +71,9 @@ class LeadQuery:
     per_page: int = DEFAULT_PAGE_SIZE
     # The person named no dates: the list's own links name none either (see `filters`).
     default_dates: bool = False
+    waiting: str = ""  # a key of WAITING, or ""
+    # "Non lus": the member looking, and their read watermark (followup/unread.py).
+    unread_for: tuple[int, datetime] | None = None
 
     # --- What is asked of the API and of our database --------------------------------------
 
@@ -84,7 +90,13 @@ class LeadQuery:
     @property
     def local(self) -> LocalFilter:
         """The follow-up filters: leads selected in our database, then fetched by id."""
-        return LocalFilter(status=self.status, assignee_id=self.assignee_id)
+        return LocalFilter(
+            status=self.status,
+            assignee_id=self.assignee_id,
+            unassigned=self.assignee == NOBODY,
+            waiting_over=WAITING.get(self.waiting),
+            unread_by=self.unread_for,
+        )
 
     @property
     def page_request(self) -> PageRequest:
@@ -107,6 +119,10 @@ class LeadQuery:
             params["status"] = self.status
         if self.assignee:
             params["assignee"] = self.assignee
+        if self.waiting:
+            params["waiting"] = self.waiting
+        if self.unread_for is not None:
+            params["unread"] = "1"
         return params
 
     def to_query(self, *, page: int | None = None) -> dict[str, str]:
@@ -159,6 +175,12 @@ class LeadQuery:
             # The name as it was: "Mes leads" would read wrong to the colleague who looks.
             audit["assignee"] = self.assignee_id
             audit["assignee_name"] = self.assignee_name
+        elif self.assignee == NOBODY:
+            audit["assignee"] = NOBODY
+        if self.waiting:
+            audit["waiting"] = self.waiting
+        if self.unread_for is not None:
+            audit["unread"] = True
         return audit
 
     def description(self) -> str:
@@ -190,6 +212,12 @@ def audit_description(family: str, audit: Mapping[str, Any]) -> str:
         parts.append(_("suivi : %(status)s") % {"status": FollowupStatus(status).label})
     if audit.get("assignee_name"):
         parts.append(_("responsable : %(name)s") % {"name": audit["assignee_name"]})
+    elif audit.get("assignee") == NOBODY:
+        parts.append(_("non assignés"))
+    if audit.get("waiting") in WAITING:
+        parts.append(_("sans réponse depuis plus d'1 h"))
+    if audit.get("unread"):
+        parts.append(_("non lus"))
     return " · ".join(parts)
 
 

@@ -4,6 +4,7 @@ from leadsportal.dashboard import (
     access_views,
     followup_views,
     live_views,
+    saved_view_views,
     search_views,
     settings_views,
     statistics_views,
@@ -34,4 +35,13 @@ urlpatterns = [
     path("agence/acces/", access_views.access_record, name="access_record"),
     path("statistiques/", statistics_views.statistics_page, name="statistics"),
     path("recherche/", search_views.search, name="search"),
+    path("vues/", saved_view_views.saved_views, name="saved_views"),
+    path(
+        "vues/<int:view_id>/renommer/", saved_view_views.saved_view_rename, name="saved_view_rename"
+    ),
+    path(
+        "vues/<int:view_id>/supprimer/",
+        saved_view_views.saved_view_delete,
+        name="saved_view_delete",
+    ),
 ]

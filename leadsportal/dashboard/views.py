@@ -22,6 +22,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -46,6 +47,7 @@ from leadsportal.dashboard.pages import (
 )
 from leadsportal.dashboard.panels import lead_detail_followup
 from leadsportal.dashboard.query import LeadQuery, ListingQuery
+from leadsportal.dashboard.saved_views import list_url_checked, ready_views, views_of
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
 from leadsportal.followup.access_record import lead_opened_record
 from leadsportal.followup.lead_index import agency_of_lead
@@ -125,6 +127,10 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     context = {
         "tab": tab,
         "tab_links": [(item, query.tab_url(item) if query else item.url) for item in TABS],
+        "ready_views": ready_views(),
+        # Read once, and only when the template renders the bar (not for the results alone).
+        "my_views": SimpleLazyObject(lambda: views_of(request.membership)),
+        "current_view_url": list_url_checked(query.url) if query else "",
         "form": form,
         "query": query,
         "table": table,

@@ -34,7 +34,7 @@ from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
 from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
 from leadsportal.followup.access_record import export_record_start
-from leadsportal.followup.records import followups_matching
+from leadsportal.followup.records import local_lead_ids
 from leadsportal.leads_api import LeadFamily, LeadPage, LeadsApiError, PageRequest
 from leadsportal.lib import request_metrics
 
@@ -181,12 +181,12 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         # A status / assignee filter selects leads known only locally: the ids are read here,
         # in the request's thread (the page fetches run in threads without a database).
         lead_ids = list(
-            followups_matching(
+            local_lead_ids(
                 agency=request.agency,
                 family=tab.family,
                 criteria=query.criteria,
                 local=query.local,
-            ).values_list("lead_id", flat=True)
+            )
         )
         fetch = local_pages_fetcher(agency=request.agency, lead_ids=lead_ids)
     else:

@@ -11,19 +11,26 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from leadsportal.agencies.members import member_label
 from leadsportal.agencies.models import Agency, Membership
 from leadsportal.agencies.upstream import lead_get
 from leadsportal.followup.expiry import lead_expires_at
-from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
+from leadsportal.followup.models import (
+    AgencyLead,
+    FollowupEvent,
+    FollowupStatus,
+    LeadFollowup,
+    LeadNote,
+    LeadRead,
+)
 from leadsportal.leads_api import Lead, LeadFamily, SearchCriteria
 from leadsportal.lib.generations import generation_bump
 
@@ -44,10 +51,82 @@ class LocalFilter:
 
     status: str = ""
     assignee_id: int | None = None
+    unassigned: bool = False
+    # No first answer (status change) this long after the lead arrived.
+    waiting_over: timedelta | None = None
+    # Unread by this member: (user id, the member's read watermark, see followup/unread.py).
+    unread_by: tuple[int, datetime] | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.status) or self.assignee_id is not None
+        return bool(self.status) or self.assignee_id is not None or self.needs_index
+
+    @property
+    def needs_index(self) -> bool:
+        """Filters about leads that may have no follow-up row yet: answered from the index."""
+        return self.unassigned or self.waiting_over is not None or self.unread_by is not None
+
+
+def local_lead_ids(
+    *, agency: Agency, family: LeadFamily, criteria: SearchCriteria, local: LocalFilter
+) -> QuerySet[Any]:
+    """The ids of the agency's leads a list's local filters select, newest first (unevaluated)."""
+    return local_leads_matching(
+        agency=agency, family=family, criteria=criteria, local=local
+    ).values_list("lead_id", flat=True)
+
+
+def local_leads_matching(
+    *,
+    agency: Agency,
+    family: LeadFamily,
+    criteria: SearchCriteria,
+    local: LocalFilter,
+    now: datetime | None = None,
+) -> QuerySet[Any]:
+    """The rows (lead id, type, creation and expiry) of the leads a list's local filters
+    select, newest first, unevaluated.
+
+    Status and assignee alone read the follow-ups; "non assigné", "sans réponse" and "non lus"
+    concern leads nobody has touched, so they read the agency lead index (every lead the
+    dashboard has received) and look for what the follow-up and the reads say of each.
+    """
+    if not local.needs_index:
+        return followups_matching(agency=agency, family=family, criteria=criteria, local=local)
+    now = now or timezone.now()
+    index = AgencyLead.objects.filter(
+        agency_id=agency.pk,
+        lead_created_at__gte=criteria.start,
+        lead_created_at__lt=criteria.end,
+        expires_at__gt=now,
+    )
+    if family.lead_type is not None:
+        index = index.filter(lead_type=family.lead_type.value)
+    if criteria.portals:
+        index = index.filter(portal__in=criteria.portals)
+    if criteria.classified_ids:
+        index = index.filter(classified_id__in=criteria.classified_ids)
+    followups = LeadFollowup.objects.filter(agency_id=agency.pk, lead_id=OuterRef("lead_id"))
+    if local.status == FollowupStatus.NEW:
+        # A lead without a follow-up row is new too.
+        index = index.exclude(Exists(followups.exclude(status=FollowupStatus.NEW)))
+    elif local.status:
+        index = index.filter(Exists(followups.filter(status=local.status)))
+    if local.assignee_id is not None:
+        index = index.filter(Exists(followups.filter(assignee_id=local.assignee_id)))
+    if local.unassigned:
+        index = index.exclude(Exists(followups.filter(assignee__isnull=False)))
+    if local.waiting_over is not None:
+        index = index.filter(lead_created_at__lte=now - local.waiting_over).exclude(
+            Exists(followups.filter(response_seconds__isnull=False))
+        )
+    if local.unread_by is not None:
+        user_id, watermark = local.unread_by
+        reads = LeadRead.objects.filter(
+            user_id=user_id, agency_id=agency.pk, lead_id=OuterRef("lead_id")
+        )
+        index = index.filter(lead_created_at__gte=watermark).exclude(Exists(reads))
+    return index.order_by("-lead_created_at", "lead_id")
 
 
 def followups_matching(

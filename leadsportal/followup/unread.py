@@ -23,7 +23,7 @@ from leadsportal.agencies.models import Membership
 from leadsportal.agencies.upstream import is_last_page, leads_search_pages
 from leadsportal.followup.expiry import lead_expires_at
 from leadsportal.followup.models import LeadRead
-from leadsportal.followup.records import LocalFilter, followups_matching
+from leadsportal.followup.records import LocalFilter, local_leads_matching
 from leadsportal.leads_api import (
     Lead,
     LeadFamily,
@@ -125,7 +125,7 @@ def leads_read_mark_all(
                 lead_created_at=row.lead_created_at,
                 expires_at=row.expires_at,
             )
-            for row in followups_matching(
+            for row in local_leads_matching(
                 agency=membership.agency,
                 family=family,
                 criteria=SearchCriteria(

@@ -54,6 +54,7 @@ def every_route_path(sample: Sample, agency: Agency) -> list[str]:
         "content_type_id": "1",
         "invitation_id": "1",
         "membership_id": "1",
+        "view_id": "1",
         "uid": "1",
         "uidb64": "MQ",
         "token": "x",

@@ -194,6 +194,22 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     walk.visit(client, search + "?q=06+12+34+56+78")
     walk.visit(client, search + "?q=dupont&page=2", htmx_target="results")
     walk.visit(client, search + "?q=" + "x" * 101, expect=400)
+    walk.visit(client, leads + "?assignee=personne&waiting=1h&unread=1")
+    walk.visit(client, leads + "?waiting=2h", expect=400)
+    views = reverse("dashboard:saved_views")
+    walk.visit(client, views)
+    walk.visit(client, views, method="post", data={"name": "V", "url": leads}, expect=303)
+    walk.visit(client, views, method="post", data={"name": "", "url": "//x"}, expect=303)
+    walk.visit(
+        client,
+        reverse("dashboard:saved_view_rename", args=[999999]),
+        method="post",
+        data={"name": "W"},
+        expect=303,
+    )
+    walk.visit(
+        client, reverse("dashboard:saved_view_delete", args=[999999]), method="post", expect=303
+    )
     suggestions = reverse("dashboard:listing_suggestions")
     walk.visit(client, suggestions)
     walk.visit(client, suggestions + "?classified=PAR")
