@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.db import connections
 from django.db.models import Count, DateField, F, Func, Max, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
+from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
 from leadsportal.followup.models import AgencyLead, LeadFollowup
@@ -52,10 +53,13 @@ class StatisticsScope:
 
 
 def _index_rows(scope: StatisticsScope) -> QuerySet[AgencyLead]:
+    # An expired lead's row waits for the nightly purge: it no longer counts, as for the
+    # index's other readers.
     rows = AgencyLead.objects.filter(
         agency_id=scope.agency.pk,
         lead_created_at__gte=scope.start,
         lead_created_at__lt=scope.end,
+        expires_at__gt=timezone.now(),
     )
     if scope.assignee_id is not None:
         assigned = LeadFollowup.objects.filter(
@@ -329,7 +333,7 @@ def responses_by_member(*, scope: StatisticsScope) -> MemberResponses:
 def index_oldest_lead(*, agency: Agency) -> datetime | None:
     """The creation of the oldest lead the agency's index still holds (None: an empty index):
     before it, the statistics know nothing."""
-    oldest: datetime | None = AgencyLead.objects.filter(agency_id=agency.pk).aggregate(
-        oldest=Min("lead_created_at")
-    )["oldest"]
+    oldest: datetime | None = AgencyLead.objects.filter(
+        agency_id=agency.pk, expires_at__gt=timezone.now()
+    ).aggregate(oldest=Min("lead_created_at"))["oldest"]
     return oldest

@@ -200,3 +200,18 @@ def test_answered_and_response_times_are_the_follow_ups_own(paris, agent, manage
     median = response_time_median(agency=paris, start=scope.start, end=scope.end)
     assert result.total.median_seconds == median.median_seconds
     assert result.total.answered == median.count
+
+
+def test_an_expired_lead_no_longer_counts_before_the_nightly_purge(paris):
+    from django.utils import timezone
+
+    from leadsportal.followup.models import AgencyLead
+
+    today = today_in_paris()
+    scope = scope_of(paris, today - timedelta(days=6), today)
+    leads = indexed(paris, scope)
+    AgencyLead.objects.filter(agency=paris, lead_id=leads[0].lead_id).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    assert sum(row.count for row in leads_by_portal(scope=scope)) == len(leads) - 1
