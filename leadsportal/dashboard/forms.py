@@ -89,6 +89,46 @@ class ListingPageForm(forms.Form):
         return min(max(number, 1), MAX_PAGE)
 
 
+def checked_window(
+    form: forms.Form, start: date | None, end: date | None
+) -> tuple[date, date] | None:
+    """A list's period from its two optional dates, within the API's limits; None (and the
+    form's fields marked) when it cannot be. One date alone: the other is inferred."""
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            form.add_error(
+                name,
+                _("Choisissez une date entre %(first)s et %(last)s.")
+                % {
+                    "first": EARLIEST_DATE.strftime("%d/%m/%Y"),
+                    "last": LATEST_DATE.strftime("%d/%m/%Y"),
+                },
+            )
+            return None
+    if start is None and end is None:
+        return None
+    if start is None:
+        assert end is not None
+        start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    elif end is None:
+        end = min(today_in_paris(), start + timedelta(days=MAX_WINDOW_DAYS - 1))
+    if end < start:
+        form.add_error("end", _("La date de fin doit suivre la date de début."))
+        return None
+    if start_of_day(end + timedelta(days=1)).astimezone(UTC) - start_of_day(start).astimezone(
+        UTC
+    ) > timedelta(days=MAX_WINDOW_DAYS):
+        # Measured as the API does, in real time (in UTC: Python subtracts datetimes of one
+        # zone in wall-clock time): across a DST change 92 days may be 92 days and an hour.
+        form.add_error(
+            "end",
+            _("La période ne peut pas dépasser %(days)s jours (limite de l'API).")
+            % {"days": MAX_WINDOW_DAYS},
+        )
+        return None
+    return start, end
+
+
 class LeadListForm(ListingPageForm):
     """The filters of a lead list: the API's (dates, listing, portal) and the follow-up's
     (status, assignee), known only from our database. A valid form gives a `LeadQuery`."""
@@ -208,38 +248,10 @@ class LeadListForm(ListingPageForm):
         cleaned = super().clean() or {}
         if self.errors.get("start") or self.errors.get("end"):
             return cleaned
-        start: date | None = cleaned.get("start")
-        end: date | None = cleaned.get("end")
-        for name, day in (("start", start), ("end", end)):
-            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-                self.add_error(
-                    name,
-                    _("Choisissez une date entre %(first)s et %(last)s.")
-                    % {
-                        "first": EARLIEST_DATE.strftime("%d/%m/%Y"),
-                        "last": LATEST_DATE.strftime("%d/%m/%Y"),
-                    },
-                )
-                return cleaned
         # (Neither date given: __init__ filled in the default window.)
-        if start is None:
-            assert end is not None
-            start = end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
-        elif end is None:
-            end = min(today_in_paris(), start + timedelta(days=MAX_WINDOW_DAYS - 1))
-        if end < start:
-            self.add_error("end", _("La date de fin doit suivre la date de début."))
-        elif start_of_day(end + timedelta(days=1)).astimezone(UTC) - start_of_day(start).astimezone(
-            UTC
-        ) > timedelta(days=MAX_WINDOW_DAYS):
-            # Measured as the API does, in real time (in UTC: Python subtracts datetimes of one
-            # zone in wall-clock time): across a DST change 92 days may be 92 days and an hour.
-            self.add_error(
-                "end",
-                _("La période ne peut pas dépasser %(days)s jours (limite de l'API).")
-                % {"days": MAX_WINDOW_DAYS},
-            )
-        cleaned["start"], cleaned["end"] = start, end
+        window = checked_window(self, cleaned.get("start"), cleaned.get("end"))
+        if window is not None:
+            cleaned["start"], cleaned["end"] = window
         return cleaned
 
     def clean_classified(self) -> int | None:
@@ -303,6 +315,54 @@ class LeadListForm(ListingPageForm):
                 if data.get("unread")
                 else None
             ),
+        )
+
+
+class ListingFilterForm(ListingPageForm):
+    """A listing's page: every lead of the listing, or those of a period and a portal."""
+
+    start = forms.DateField(
+        label=_("Du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    end = forms.DateField(
+        label=_("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    portal = forms.ChoiceField(
+        label=_("Portail"),
+        required=False,
+        choices=[("", _("Tous les portails")), *PORTALS.items()],
+        error_messages={"invalid_choice": _("Portail inconnu : choisissez-en un dans la liste.")},
+    )
+    field_order = ["start", "end", "portal", "per_page"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors.get("start") or self.errors.get("end"):
+            return cleaned
+        if cleaned.get("portal") and not (cleaned.get("start") or cleaned.get("end")):
+            # A portal alone: the API's search needs a period, the most it allows up to today.
+            cleaned["end"] = today_in_paris()
+        window = checked_window(self, cleaned.get("start"), cleaned.get("end"))
+        if window is not None:
+            cleaned["start"], cleaned["end"] = window
+        return cleaned
+
+    def listing_query(self, classified_id: int) -> ListingQuery:
+        query = super().listing_query(classified_id)
+        data = self.cleaned_data
+        return ListingQuery(
+            classified_id=classified_id,
+            page=query.page,
+            per_page=query.per_page,
+            start=data.get("start"),
+            end=data.get("end"),
+            portal=data.get("portal") or "",
         )
 
 

@@ -228,13 +228,42 @@ class ListingQuery:
     classified_id: int
     page: int = 1
     per_page: int = DEFAULT_PAGE_SIZE
+    # A period and a portal: that listing's leads through the API's search (92 days at most);
+    # none: every lead of the listing (its own route, no period).
+    start: date | None = None
+    end: date | None = None
+    portal: str = ""
+
+    @property
+    def filtered(self) -> bool:
+        return self.start is not None and self.end is not None
+
+    @property
+    def criteria(self) -> SearchCriteria:
+        """The API's criteria of a filtered listing page (the end day included)."""
+        assert self.start is not None and self.end is not None
+        return SearchCriteria(
+            start=start_of_day(self.start),
+            end=start_of_day(self.end + timedelta(days=1)),
+            classified_ids=(self.classified_id,),
+            portals=(self.portal,) if self.portal else (),
+        )
 
     @property
     def page_request(self) -> PageRequest:
         return PageRequest(index=self.page, size=self.per_page)
 
+    def filters(self) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if self.filtered:
+            assert self.start is not None and self.end is not None
+            params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.portal:
+            params["portal"] = self.portal
+        return params
+
     def to_query(self, *, page: int | None = None) -> dict[str, str]:
-        return _with_paging({}, per_page=self.per_page, page=page or self.page)
+        return _with_paging(self.filters(), per_page=self.per_page, page=page or self.page)
 
     @property
     def list_path(self) -> str:
@@ -244,6 +273,11 @@ class ListingQuery:
         return _with_query(self.list_path, self.to_query(page=page))
 
     def export_url(self, export_format: str) -> str:
+        if self.filtered:
+            # The listing's leads of a period: the Annonces export with the listing filter.
+            base = reverse("exports:family_leads", args=["annonces"])
+            params = {**self.filters(), "classified": str(self.classified_id)}
+            return _with_query(base, {**params, "format": export_format})
         base = reverse("exports:classified_leads", args=[self.classified_id])
         return _with_query(base, {"format": export_format})
 

@@ -33,7 +33,7 @@ from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
 from leadsportal.dashboard.forms import (
     MAX_CLASSIFIED_ID,
     LeadListForm,
-    ListingPageForm,
+    ListingFilterForm,
 )
 from leadsportal.dashboard.marks import lead_list_extras, lead_page_marks, local_lead_page
 from leadsportal.dashboard.pages import (
@@ -54,6 +54,7 @@ from leadsportal.followup.lead_index import agency_of_lead
 from leadsportal.followup.listings import listing_suggestions as listing_suggestions_for
 from leadsportal.leads_api import (
     Lead,
+    LeadFamily,
     LeadPage,
     LeadsApiError,
     LeadsApiValidationError,
@@ -142,23 +143,31 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     return respond(request, "dashboard/lead_list.html", context, result.status)
 
 
+def _listing_fetcher(
+    request: AgencyRequest, query: ListingQuery
+) -> Callable[[PageRequest], LeadPage]:
+    if query.filtered:
+        criteria = query.criteria
+        return lambda page: leads_search(
+            agency=request.agency, family=LeadFamily.CLASSIFIED, criteria=criteria, page=page
+        )
+    return lambda page: listing_leads(
+        agency=request.agency, classified_id=query.classified_id, page=page
+    )
+
+
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @agency_required
 def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse:
     if not 1 <= classified_id <= MAX_CLASSIFIED_ID:
         raise Http404("no such listing")
-    form = ListingPageForm(request.GET)
+    form = ListingFilterForm(request.GET)
     result = ListResult(status=400)
     query: ListingQuery | None = None
     if form.is_valid():
         query = form.listing_query(classified_id)
-        result = fetch_page(
-            lambda page_request: listing_leads(
-                agency=request.agency, classified_id=classified_id, page=page_request
-            ),
-            query.page_request,
-        )
+        result = fetch_page(_listing_fetcher(request, query), query.page_request)
     leads = result.page.leads if result.page else ()
     listing = next((lead.classified for lead in leads if lead.classified), None)
     table = ClassifiedLeadTable(
