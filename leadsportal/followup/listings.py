@@ -69,7 +69,7 @@ def listing_suggestions(
     )
     return [
         ListingSuggestion(
-            classified_id=int(row["classified_id"]),
+            classified_id=int(row["classified_id"] or 0),  # never None: filtered above
             reference=row["reference"] or "",
             title=row["title"] or "",
             leads=row["leads"],
