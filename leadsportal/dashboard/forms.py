@@ -23,6 +23,7 @@ from leadsportal.dashboard.dates import (
     today_in_paris,
 )
 from leadsportal.dashboard.families import Tab
+from leadsportal.dashboard.fields import day_field
 from leadsportal.dashboard.query import (
     DEFAULT_PAGE_SIZE,
     MINE,
@@ -133,18 +134,8 @@ class LeadListForm(ListingPageForm):
     """The filters of a lead list: the API's (dates, listing, portal) and the follow-up's
     (status, assignee), known only from our database. A valid form gives a `LeadQuery`."""
 
-    start = forms.DateField(
-        label=_("Du"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
-    end = forms.DateField(
-        label=_("Au"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
+    start = day_field(_("Du"))
+    end = day_field(_("Au"))
     # The reference as every list shows it, or the number; suggestions as the person types.
     classified = forms.CharField(
         label=_("Annonce"),
@@ -321,18 +312,8 @@ class LeadListForm(ListingPageForm):
 class ListingFilterForm(ListingPageForm):
     """A listing's page: every lead of the listing, or those of a period and a portal."""
 
-    start = forms.DateField(
-        label=_("Du"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
-    end = forms.DateField(
-        label=_("Au"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
+    start = day_field(_("Du"))
+    end = day_field(_("Au"))
     portal = forms.ChoiceField(
         label=_("Portail"),
         required=False,
@@ -449,18 +430,8 @@ class AccessRecordForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
-    start = forms.DateField(
-        label=_("Du"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
-    end = forms.DateField(
-        label=_("Au"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-    )
+    start = day_field(_("Du"))
+    end = day_field(_("Au"))
 
     field_order = ["member", "kind", "start", "end", "lead"]
 

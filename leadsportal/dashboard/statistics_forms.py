@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.dashboard.export_formats import ExportFormat
+from leadsportal.dashboard.fields import day_field
 from leadsportal.followup.statistics import Granularity
 
 DEFAULT_DAYS: Final = 30
@@ -105,24 +106,9 @@ def period_shortcuts(path: str, wanted: StatisticsRequest | None, today: date) -
     ]
 
 
-_DATE_INPUT_FORMATS: Final = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
 class StatisticsForm(forms.Form):
-    start = forms.DateField(
-        label=_("Du"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=_DATE_INPUT_FORMATS,
-        error_messages={"invalid": _("Date invalide : utilisez le format jj/mm/aaaa.")},
-    )
-    end = forms.DateField(
-        label=_("Au"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=_DATE_INPUT_FORMATS,
-        error_messages={"invalid": _("Date invalide : utilisez le format jj/mm/aaaa.")},
-    )
+    start = day_field(_("Du"), invalid=_("Date invalide : utilisez le format jj/mm/aaaa."))
+    end = day_field(_("Au"), invalid=_("Date invalide : utilisez le format jj/mm/aaaa."))
     granularity = forms.ChoiceField(
         label=_("Regrouper"),
         required=False,
