@@ -313,13 +313,28 @@
   // The tabs' counts of new leads: fetched once the list is shown (and again when htmx brings
   // new tabs), then each empty .tab-count is replaced by the server's. Plain fetch, not htmx, so
   // that this side request fires no htmx swap events.
+  // The agency this page was rendered for (templates/base.html gives it to htmx too).
+  function pageAgency() {
+    try {
+      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      return headers["X-Leadsportal-Agency"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
   function loadTabCounts(root) {
     var scope = root && root.querySelectorAll ? root : document;
     scope.querySelectorAll("[data-tab-counts-url]").forEach(function (holder) {
       if (holder.dataset.loaded) return;
       holder.dataset.loaded = "1";
-      fetch(holder.dataset.tabCountsUrl, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      var headers = { Accept: "text/html" };
+      var agency = pageAgency();
+      if (agency) headers["X-Leadsportal-Agency"] = agency;
+      fetch(holder.dataset.tabCountsUrl, { credentials: "same-origin", headers: headers })
         .then(function (response) {
+          // The agency was switched in another tab: counts of another agency do not belong here.
+          if (response.headers.get("HX-Refresh") === "true") return "";
           return response.status === 200 ? response.text() : "";
         })
         .then(function (html) {

@@ -92,3 +92,11 @@ def test_the_switch_never_sends_elsewhere(both, lyon):
     for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
         response = both.post("/agence/changer", {"agency": lyon.pk, "next": target})
         assert response["Location"] == "/leads/"
+
+
+def test_the_tab_counts_of_a_page_of_another_agency_are_not_given(both, lyon):
+    # static/js/app.js sends the page's agency with its fetch of the counts, and drops them
+    # when the server answers with a reload.
+    response = both.get("/suivi/compteurs/", headers={AGENCY_HEADER: str(lyon.pk)})
+    assert response.headers["HX-Refresh"] == "true"
+    assert b"tab-count" not in response.content
