@@ -46,7 +46,10 @@ def test_a_manager_finds_leads_by_reference_phone_and_reads_the_statistics(
 
     # The reference as the list shows it, typed in lower case, with the suggestions offered.
     field = page.get_by_label("Annonce", exact=True)
-    field.fill(listing.classified_reference.lower())
+    typed = listing.classified_reference.lower()
+    # The suggestions for what was typed (250 ms after the last key) have arrived.
+    with page.expect_response(lambda response: f"classified={typed}" in response.url):
+        field.fill(typed)
     expect(page.locator("#classified-options option").first).to_be_attached()
     field.press("Enter")
     expect(page).to_have_url(re.compile(rf"classified={listing.classified_reference.lower()}"))
