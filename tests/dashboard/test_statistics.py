@@ -328,8 +328,10 @@ def test_each_tables_csv_reads_back_to_the_tables_numbers(manager, agent, paris,
             assert csv_row[0] == page_row[0]
         for csv_cell, page_cell in zip(csv_row[1:], page_row[1:], strict=True):
             if page_cell.endswith("%"):
-                # the page rounds to the unit, the CSV keeps a decimal
-                assert round(float(csv_cell.replace(",", "."))) == number(page_cell)
+                # The page rounds to the unit, the CSV keeps a decimal: 3.46 % is "3 %" on the
+                # page and "3,5" in the file, so the file's value is within half a unit (and its
+                # own rounding) of the page's.
+                assert abs(float(csv_cell.replace(",", ".")) - number(page_cell)) <= 0.55
             elif re.fullmatch(r"[\d\s\u202f\u00a0]+", page_cell):
                 assert csv_cell == str(number(page_cell))
     standard = read_csv(
