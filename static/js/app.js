@@ -394,3 +394,25 @@
     });
   });
 })();
+
+// While a list's region is being replaced, it says so (aria-busy), fades and takes no clicks:
+// the old results must not be opened under the new filter values.
+(function () {
+  "use strict";
+  function region(event) {
+    var target = event.detail && event.detail.target;
+    return target && (target.id === "results" || target.id === "browser") ? target : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var busy = region(event);
+    if (!busy) return;
+    busy.setAttribute("aria-busy", "true");
+    busy.classList.add("is-loading");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var busy = region(event);
+    if (!busy) return;
+    busy.removeAttribute("aria-busy");
+    busy.classList.remove("is-loading");
+  });
+})();

@@ -1,0 +1,42 @@
+"""Loading and landmarks (issue 14): with a slow upstream the results say they are busy, fade,
+take no clicks and show "Chargement…"; navigation landmarks have unique names; a table that
+scrolls can be reached by the keyboard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_slow_filter_change_marks_the_results_busy(browse, paris, make_member, sandbox):
+    agent = make_member("agent.paris", (paris, "agent"))
+    page = browse(agent, path="/leads/")
+    results = page.get_by_test_id("results")
+    expect(results).to_be_visible()
+    sandbox.latency_ms = 1500
+    page.get_by_label("Portail", exact=True).select_option("SLG-FRA")
+    expect(results).to_have_attribute("aria-busy", "true")
+    assert results.evaluate("el => getComputedStyle(el).pointerEvents") == "none"
+    expect(page.locator("#loading")).to_be_visible()
+    expect(results).not_to_have_attribute("aria-busy", "true", timeout=10_000)
+    expect(page).to_have_url(re.compile(r"portal=SLG-FRA"))
+    assert results.evaluate("el => getComputedStyle(el).pointerEvents") != "none"
+    expect(page.locator("#loading")).to_be_hidden()
+
+
+def test_landmarks_have_unique_names_and_tables_take_the_focus(browse, paris, make_member):
+    agent = make_member("agent.paris", (paris, "agent"))
+    page = browse(agent, path="/leads/")
+    expect(page.get_by_test_id("results")).to_be_visible()
+    names = page.locator("nav").evaluate_all(
+        "navs => navs.map(nav => nav.getAttribute('aria-label'))"
+    )
+    assert len(names) == len(set(names)), names
+    scroll = page.locator("#results .table-scroll")
+    expect(scroll).to_have_attribute("tabindex", "0")
+    scroll.focus()
+    expect(scroll).to_be_focused()
