@@ -35,22 +35,13 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from leadsportal.exports.columns import Kind, Value
+from leadsportal.lib.formulas import neutralise
 
 PARIS: Final = ZoneInfo("Europe/Paris")
-FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
 STRICT_PHONE: Final = re.compile(r"\+?[0-9][0-9 .()/-]{2,40}")
 PHONE_SEPARATOR: Final = " / "
 _FRENCH_NATIONAL: Final = re.compile(r"0[1-9][0-9]{8}")
 _FRENCH_INTERNATIONAL: Final = re.compile(r"\+33[1-9][0-9]{8}")
-
-
-def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_TRIGGERS)
-
-
-def neutralise(text: str) -> str:
-    """OWASP's guard for a CSV text cell: a leading single quote if it could be a formula."""
-    return "'" + text if is_formula_like(text) else text
 
 
 def is_strict_phone(text: str) -> bool:

@@ -28,8 +28,9 @@ from datetime import datetime
 from typing import IO, Final
 from xml.sax.saxutils import escape, quoteattr
 
-from leadsportal.exports.cells import is_formula_like, paris
+from leadsportal.exports.cells import paris
 from leadsportal.exports.columns import Kind, Value
+from leadsportal.lib.formulas import is_formula_like
 
 MAX_ROWS: Final = 1_048_576  # Excel's limit, header row included
 MAX_CELL_CHARS: Final = 32_767  # Excel's limit; longer text is cut with an ellipsis

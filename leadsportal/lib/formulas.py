@@ -2,8 +2,8 @@
 
 A spreadsheet evaluates a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
 return; such a text gets a leading single quote, which makes it text. The exports explain the
-whole policy (exports/cells.py, whose `neutralise` is this one); here, below every app, so that
-the dashboard's own CSV files (the statistics tables) use the same guard.
+whole policy (exports/cells.py, which uses this guard); here, below every app, so that the
+dashboard's own CSV files (the statistics tables) use the same one.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import openpyxl
 import pytest
 
-from leadsportal.exports.cells import csv_cell, french_grouping, is_strict_phone, neutralise
+from leadsportal.exports.cells import csv_cell, french_grouping, is_strict_phone
 from leadsportal.exports.columns import Kind
 from leadsportal.exports.xlsx import XlsxStreamWriter, column_letter, xml_text
+from leadsportal.lib.formulas import neutralise
 
 
 @pytest.mark.parametrize(
