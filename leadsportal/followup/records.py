@@ -94,18 +94,9 @@ def local_leads_matching(
     if not local.needs_index:
         return followups_matching(agency=agency, family=family, criteria=criteria, local=local)
     now = now or timezone.now()
-    index = AgencyLead.objects.filter(
-        agency_id=agency.pk,
-        lead_created_at__gte=criteria.start,
-        lead_created_at__lt=criteria.end,
-        expires_at__gt=now,
+    index = _within(
+        AgencyLead.objects.filter(agency_id=agency.pk, expires_at__gt=now), family, criteria
     )
-    if family.lead_type is not None:
-        index = index.filter(lead_type=family.lead_type.value)
-    if criteria.portals:
-        index = index.filter(portal__in=criteria.portals)
-    if criteria.classified_ids:
-        index = index.filter(classified_id__in=criteria.classified_ids)
     followups = LeadFollowup.objects.filter(agency_id=agency.pk, lead_id=OuterRef("lead_id"))
     if local.status == FollowupStatus.NEW:
         # A lead without a follow-up row is new too.
@@ -133,22 +124,25 @@ def followups_matching(
     *, agency: Agency, family: LeadFamily, criteria: SearchCriteria, local: LocalFilter
 ) -> QuerySet[LeadFollowup]:
     """Unevaluated queryset of the agency's follow-ups matching a list's filters, newest first."""
-    rows = LeadFollowup.objects.filter(
-        agency_id=agency.pk,
-        lead_created_at__gte=criteria.start,
-        lead_created_at__lt=criteria.end,
-    )
+    rows = _within(LeadFollowup.objects.filter(agency_id=agency.pk), family, criteria)
+    if local.status:
+        rows = rows.filter(status=local.status)
+    if local.assignee_id is not None:
+        rows = rows.filter(assignee_id=local.assignee_id)
+    return rows.order_by("-lead_created_at", "lead_id")
+
+
+def _within[Rows: QuerySet[Any]](rows: Rows, family: LeadFamily, criteria: SearchCriteria) -> Rows:
+    """The rows of leads a list's API criteria would return (period, family, portal, listing):
+    follow-ups and index rows have the same fields for it."""
+    rows = rows.filter(lead_created_at__gte=criteria.start, lead_created_at__lt=criteria.end)
     if family.lead_type is not None:
         rows = rows.filter(lead_type=family.lead_type.value)
     if criteria.portals:
         rows = rows.filter(portal__in=criteria.portals)
     if criteria.classified_ids:
         rows = rows.filter(classified_id__in=criteria.classified_ids)
-    if local.status:
-        rows = rows.filter(status=local.status)
-    if local.assignee_id is not None:
-        rows = rows.filter(assignee_id=local.assignee_id)
-    return rows.order_by("-lead_created_at", "lead_id")
+    return rows
 
 
 def followup_get(*, agency: Agency, lead_id: str) -> LeadFollowup | None:
