@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from leadsportal.agencies.models import Membership
+from leadsportal.agencies.models import Agency, Membership
 from leadsportal.agencies.upstream import leads_get_by_ids
 from leadsportal.dashboard.query import LeadQuery
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
@@ -80,10 +81,16 @@ def local_lead_page(
         criteria=query.criteria,
         local=query.local,
     )
-    count = ids_matching.count()
+    return page_of_ids(agency=membership.agency, lead_ids=ids_matching, page_request=page_request)
+
+
+def page_of_ids(*, agency: Agency, lead_ids: QuerySet[Any], page_request: PageRequest) -> LeadPage:
+    """One page of the leads whose ids a query of ours selects (newest first), fetched by id
+    (bounded, cached, under the request's deadline); those the API no longer has are left out."""
+    count = lead_ids.count()
     offset = (page_request.index - 1) * page_request.size
-    ids = list(ids_matching[offset : offset + page_request.size])
-    fetched = leads_get_by_ids(agency=membership.agency, lead_ids=ids)
+    ids = list(lead_ids[offset : offset + page_request.size])
+    fetched = leads_get_by_ids(agency=agency, lead_ids=ids)
     leads = tuple(lead for lead_id in ids if (lead := fetched.get(lead_id)) is not None)
     return LeadPage(leads=leads, count=count, page=page_request)
 

@@ -7,9 +7,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
-from leadsportal.agencies.upstream import leads_get_by_ids
 from leadsportal.dashboard.forms import SearchForm
-from leadsportal.dashboard.marks import lead_page_marks, missing_on_page
+from leadsportal.dashboard.marks import lead_page_marks, missing_on_page, page_of_ids
 from leadsportal.dashboard.pages import ListResult, fetch_page, pagination, respond
 from leadsportal.dashboard.query import SearchQuery
 from leadsportal.dashboard.tables import TABLES
@@ -28,18 +27,12 @@ def search(request: AgencyRequest) -> HttpResponse:
         query = form.search_query()
         result = ListResult()
         if query.text:
-            found = leads_found(agency=request.agency, terms=search_terms(query.text))
+            found = leads_found(agency=request.agency, terms=search_terms(query.text)).values_list(
+                "lead_id", flat=True
+            )
 
             def fetch(page_request: PageRequest) -> LeadPage:
-                # The page's leads by id: bounded, cached a minute, under the request's deadline.
-                count = found.count()
-                offset = (page_request.index - 1) * page_request.size
-                ids = list(
-                    found.values_list("lead_id", flat=True)[offset : offset + page_request.size]
-                )
-                fetched = leads_get_by_ids(agency=request.agency, lead_ids=ids)
-                leads = tuple(lead for i in ids if (lead := fetched.get(i)) is not None)
-                return LeadPage(leads=leads, count=count, page=page_request)
+                return page_of_ids(agency=request.agency, lead_ids=found, page_request=page_request)
 
             result = fetch_page(fetch, query.page_request)
     leads = result.page.leads if result.page else ()
