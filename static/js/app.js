@@ -416,3 +416,59 @@
     busy.classList.remove("is-loading");
   });
 })();
+
+// Focus after a swap: the control that was used keeps the focus. htmx itself refocuses an
+// element with the same id; for the others (a tab, "Suivante", a form's button) the new
+// content's control with the same role, words and place takes it, and when the control is
+// gone (the last page has no "Suivante") the replaced region does, never the page's top.
+(function () {
+  "use strict";
+  var used = null;
+
+  function place(element) {
+    var landmark = element.closest("nav[aria-label], [role=region][aria-label], section[id], form[action]");
+    if (!landmark) return "";
+    return landmark.getAttribute("aria-label") || landmark.id || landmark.getAttribute("action") || "";
+  }
+
+  function words(element) {
+    // A tab's words hold its count of new leads, which may change with the swap.
+    var named = element.getAttribute("data-tab") || element.getAttribute("aria-label");
+    return (named || element.textContent || "").replace(/\s+/g, " ").trim();
+  }
+
+  function focusKey(element) {
+    return element.tagName + "|" + words(element) + "|" + place(element);
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail && event.detail.target;
+    used = null;
+    if (!active || active === document.body || !target || !target.contains(active)) return;
+    used = { key: focusKey(active), region: target.id, parent: target.parentElement };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!used) return;
+    var wanted = used;
+    used = null;
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;  // htmx found it by id
+    // A target without an id (a toast's claim form) is found again through its parent.
+    var region = wanted.region ? document.getElementById(wanted.region) : wanted.parent;
+    if (region && !region.isConnected) region = null;
+    var scope = region || document;
+    var candidates = scope.querySelectorAll("a[href], button, input, select, textarea, summary");
+    for (var i = 0; i < candidates.length; i++) {
+      if (focusKey(candidates[i]) === wanted.key) {
+        candidates[i].focus({ preventScroll: true });
+        return;
+      }
+    }
+    if (region) {
+      if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
+      region.focus({ preventScroll: true });
+    }
+  });
+})();
