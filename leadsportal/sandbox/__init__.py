@@ -19,7 +19,8 @@ this is a development tool that only exists when the sandbox is enabled:
 - GET  /sandbox/_control/stats   → knobs, counters, anchor, seed, volume (JSON)
 - POST /sandbox/_control         {"reset"?: true, "reset_counters"?: true, <knob>: value...}
                                  → {"knobs": {...}}; knobs: latency_ms, fault_rate, token_ttl,
-                                 rate_limit, stall_seconds, fault_mode, fault_next
+                                 rate_limit, stall_seconds, fault_mode, fault_next,
+                                 fault_after (with fault_next: N requests succeed first)
 - POST /sandbox/_control/leads   {"client_id", "leadType"?, "creationDate"?, "portal"?,
                                  "classifiedId"?, "lead"?: {Lead members to merge}} → 201 {"leadId"}
 - POST /sandbox/_control/token   {"client_id", "scope"?, "ttl"?} → {"access_token"} (any scope,

@@ -55,12 +55,13 @@ class Knobs:
     stall_seconds: float = 15.0  # how long a "stall" fault holds the request before answering
     fault_mode: str | None = None  # force this kind for every fault (None: a random kind)
     fault_next: int = 0  # the next N API requests fault for sure (then fault_rate applies)
+    fault_after: int = 0  # with fault_next: this many API requests succeed first (a fault midway)
 
 
 def _validated(values: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, value in values.items():
-        if name in {"latency_ms", "token_ttl", "rate_limit", "fault_next"}:
+        if name in {"latency_ms", "token_ttl", "rate_limit", "fault_next", "fault_after"}:
             minimum = 1 if name == "rate_limit" else 0
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
@@ -123,6 +124,7 @@ class SandboxState:
     stall_seconds: _Knob[float] = _Knob()
     fault_mode: _Knob[str | None] = _Knob()
     fault_next: _Knob[int] = _Knob()
+    fault_after: _Knob[int] = _Knob()
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -290,6 +292,9 @@ class SandboxState:
         """The fault kind this API request must suffer, if any."""
         with self._lock:
             knobs = self.knobs
+            if knobs.fault_next > 0 and knobs.fault_after > 0:
+                self._knobs = replace(knobs, fault_after=knobs.fault_after - 1)
+                return None
             if knobs.fault_next > 0:
                 self._knobs = replace(knobs, fault_next=knobs.fault_next - 1)
             elif not (knobs.fault_rate > 0 and self._fault_rng.random() < knobs.fault_rate):

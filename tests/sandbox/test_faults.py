@@ -88,6 +88,16 @@ def test_it_faults_exactly_the_next_n_requests(api: SandboxApi, sandbox) -> None
     assert sandbox.fault_next == 0
 
 
+def test_it_can_let_requests_through_before_the_faults(api: SandboxApi, sandbox) -> None:
+    api.token(PARIS)
+    sandbox.configure(fault_after=2, fault_next=2, fault_mode="unavailable503")
+
+    statuses = [api.post("/v2/leads/search", BODY).status_code for _ in range(5)]
+
+    assert statuses == [200, 200, 503, 503, 200]
+    assert sandbox.fault_after == 0 and sandbox.fault_next == 0
+
+
 def test_random_faults_are_counted_by_kind(api: SandboxApi, sandbox) -> None:
     api.token(PARIS)
     sandbox.configure(fault_rate=1.0, stall_seconds=0.0)
