@@ -40,3 +40,38 @@ def test_landmarks_have_unique_names_and_tables_take_the_focus(browse, paris, ma
     expect(scroll).to_have_attribute("tabindex", "0")
     scroll.focus()
     expect(scroll).to_be_focused()
+
+
+@pytest.fixture
+def short_deadline(settings):  # type: ignore[no-untyped-def]
+    """A 3 s request deadline instead of 12 s, so that the journey waits less."""
+    from leadsportal.agencies import upstream
+
+    settings.LEADS_API_PAGE_DEADLINE = 3.0
+    upstream.get_client.cache_clear()
+    yield
+    upstream.get_client.cache_clear()
+
+
+def test_a_stalled_upstream_ends_in_the_banner_not_a_blank_page(
+    browse, paris, make_member, sandbox, short_deadline
+):
+    agent = make_member("agent.paris", (paris, "agent"))
+    page = browse(agent, path="/leads/")
+    results = page.get_by_test_id("results")
+    expect(page.locator("#results table")).to_be_visible()
+
+    # Every upstream call now hangs for a minute.
+    sandbox.configure(fault_mode="stall", fault_next=10_000, stall_seconds=60)
+    page.get_by_label("Portail", exact=True).select_option("SLG-FRA")
+    expect(results).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#loading")).to_be_visible()
+    # The request's deadline ends the wait: a banner with a way to try again, in place.
+    banner = page.get_by_test_id("upstream-banner")
+    expect(banner).to_be_visible()
+    expect(banner.get_by_role("link", name="Réessayer")).to_be_visible()
+    expect(results).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#loading")).to_be_hidden()
+    expect(page.locator("#network-error")).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"portal=SLG-FRA"))
+    sandbox.configure(fault_mode=None, fault_next=0)
