@@ -19,10 +19,75 @@ LEAD_ID_MAX_LENGTH = 100
 
 
 class FollowupStatus(models.TextChoices):
+    """The codes of the stages every agency's pipeline starts with (see PipelineStage), and
+    their default names. `status` of a follow-up holds a stage's code: the agency may rename a
+    stage (its name changes, its code never), reorder stages and add some."""
+
     NEW = "nouveau", _("Nouveau")
     CONTACTED = "contacte", _("Contacté")
+    APPOINTMENT = "rendez-vous", _("Rendez-vous")
+    VISIT = "visite", _("Visite")
+    OFFER = "offre", _("Offre")
+    MANDATE = "mandat", _("Mandat signé")
+    LOST = "perdu", _("Perdu")
+    # The two statuses of the first follow-up that the seeded pipeline has no stage for:
+    # agencies that used them keep them as stages of their own (migration 0006).
     QUALIFIED = "qualifie", _("Qualifié")
     CLOSED = "clos", _("Clos")
+
+
+class StageKind(models.TextChoices):
+    """What a stage means for the statistics and the lists, whatever its name."""
+
+    NEW = "new", _("à traiter")  # where a lead arrives: exactly one per agency
+    OPEN = "open", _("en cours")
+    WON = "won", _("gagné")
+    LOST = "lost", _("perdu")  # moving a lead there asks why (LostReason)
+    CLOSED = "closed", _("terminé")
+
+
+class PipelineStage(models.Model):
+    """One stage of an agency's pipeline, in the order the manager gave them."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="stages")
+    # What follow-ups, filters, links and exports hold: stable across renames.
+    code = models.SlugField(max_length=40)
+    # Blank: the default name of the code, in the reader's language (FollowupStatus).
+    name = models.CharField(_("nom"), max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=StageKind, default=StageKind.OPEN)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("étape du suivi")
+        verbose_name_plural = _("étapes du suivi")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="unique_stage_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.code}"
+
+
+class LostReason(models.Model):
+    """Why a lead was lost, from the list the agency edits; archived reasons stay on the leads
+    that have them but are no longer offered."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="lost_reasons")
+    label = models.CharField(_("raison"), max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("raison de perte")
+        verbose_name_plural = _("raisons de perte")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "label"], name="unique_lost_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.label}"
 
 
 class LeadFollowup(models.Model):
@@ -39,7 +104,11 @@ class LeadFollowup(models.Model):
     classified_id = models.BigIntegerField(null=True, blank=True)
     lead_created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=12, choices=FollowupStatus, default=FollowupStatus.NEW)
+    # The code of the lead's stage in the agency's pipeline (PipelineStage.code).
+    status = models.CharField(max_length=40, default=FollowupStatus.NEW)
+    lost_reason = models.ForeignKey(
+        LostReason, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -76,6 +145,7 @@ class FollowupEvent(models.Model):
         STATUS = "status", _("Statut")
         ASSIGNEE = "assignee", pgettext_lazy("assignee", "Responsable")
         NOTE = "note", _("Note")
+        REMINDER = "reminder", _("Rappel")
 
     followup = models.ForeignKey(LeadFollowup, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -108,6 +178,16 @@ class FollowupEvent(models.Model):
             if not self.new_value:
                 return str(_("n'est plus assigné (était : %(old)s)")) % {"old": self.old_value}
             return str(_("assigné à %(new)s")) % {"new": self.new_value}
+        if self.kind == self.Kind.REMINDER:
+            # new_value: what happened to the reminder; old_value: for whom, when it is due.
+            actions = {
+                "set": _("rappel prévu"),
+                "done": _("rappel fait"),
+                "snoozed": _("rappel reporté"),
+                "cancelled": _("rappel annulé"),
+            }
+            action = str(actions.get(self.new_value, self.new_value))
+            return f"{action} ({self.old_value})" if self.old_value else action
         return str(_("note ajoutée"))
 
 
@@ -116,6 +196,78 @@ def _status_label(value: str) -> str:
         return str(FollowupStatus(value).label)
     except ValueError:
         return value or "—"
+
+
+class Reminder(models.Model):
+    """A call-back to make on a lead ("rappeler mardi 10 h"), for one member of the agency.
+
+    When it falls due, a scheduled task tells its person once (`notified_at`) on every open
+    page. Done, cancelled or snoozed (a new `due_at`, told again) by that person or a colleague.
+    Deleted with the follow-up when the lead expires.
+    """
+
+    followup = models.ForeignKey(LeadFollowup, on_delete=models.CASCADE, related_name="reminders")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    due_at = models.DateTimeField(_("échéance"))
+    # The agent's own words ("visite jeudi"), like a note.
+    text = models.CharField(_("texte"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("rappel")
+        verbose_name_plural = _("rappels")
+        indexes = [
+            models.Index(fields=["person", "due_at"], name="reminder_person_due"),
+            models.Index(fields=["due_at"], name="reminder_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.pk} @ {self.due_at:%Y-%m-%d %H:%M}"  # never the text
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.cancelled_at is None
+
+
+class ContactAttempt(models.Model):
+    """A call or an e-mail started from the dashboard's buttons (recorded when clicked), with
+    the outcome the person may add afterwards. Never the number or address itself."""
+
+    class Channel(models.TextChoices):
+        CALL = "call", _("Appel")
+        EMAIL = "email", _("E-mail")
+
+    class Outcome(models.TextChoices):
+        REACHED = "joint", _("Joint")
+        VOICEMAIL = "messagerie", _("Messagerie")
+        NO_ANSWER = "sans-reponse", _("Pas de réponse")
+
+    followup = models.ForeignKey(
+        LeadFollowup, on_delete=models.CASCADE, related_name="contact_attempts"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=Channel)
+    outcome = models.CharField(max_length=16, choices=Outcome, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("prise de contact")
+        verbose_name_plural = _("prises de contact")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.pk}"
 
 
 class LeadNote(models.Model):
