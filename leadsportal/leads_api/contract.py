@@ -45,6 +45,15 @@ class LeadType(enum.StrEnum):
     AGENCY = "AGENCY"
     SELLER = "SELLER"
     PROPERTY_SEARCH = "PROPERTY_SEARCH"
+    # A tracked phone call to the agency: AVIV Seeker Leads only (leadsportal/seeker_api), never
+    # in a GSL response (the GSL parser refuses it); its lead carries `call_details`.
+    CALL_TRACKING = "CALL_TRACKING"
+
+
+# The types a GSL v2 response may carry.
+GSL_LEAD_TYPES: Final = frozenset(
+    {LeadType.CLASSIFIED, LeadType.AGENCY, LeadType.SELLER, LeadType.PROPERTY_SEARCH}
+)
 
 
 class LeadFamily(enum.StrEnum):
@@ -239,6 +248,14 @@ class Classified:
     postal_code: str | None = None
     city: str | None = None
     url: str | None = None
+    # The listing's id as its portal writes it when that is not the number (AVIV Seeker Leads:
+    # 12 characters such as "12ABCDEFGHJK"; `classified_id` is then its lossless number form).
+    portal_id: str | None = None
+
+    @property
+    def number_label(self) -> str:
+        """The listing's number as a person reads it on the portal."""
+        return self.portal_id or str(self.classified_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +286,23 @@ class PropertySearch:
 
 
 @dataclass(frozen=True, slots=True)
+class CallDetails:
+    """A tracked call (lead type CALL_TRACKING, AVIV Seeker Leads only)."""
+
+    seeker_phone_number: str | None = None
+    is_voicemail: bool | None = None
+    duration_seconds: int | None = None
+    status: str | None = None  # e.g. ANSWERED, MISSED: the upstream's word, kept as sent
+
+
+@dataclass(frozen=True, slots=True)
 class Lead:
     meta: LeadMeta
     contact: Contact
     classified: Classified | None = None
     estimation: Estimation | None = None
     property_search: PropertySearch | None = None
+    call_details: CallDetails | None = None
 
     @property
     def lead_id(self) -> str:
@@ -476,6 +504,8 @@ def _parse_meta(value: Any) -> LeadMeta:
         lead_type = LeadType(raw_type)
     except ValueError as exc:
         raise ContractViolation(f"unknown leadType {raw_type!r}") from exc
+    if lead_type not in GSL_LEAD_TYPES:
+        raise ContractViolation(f"unknown leadType {raw_type!r}")
     creation = _get(obj, "creationDate")
     if creation is None:
         raise ContractViolation("creationDate is required")
