@@ -4,6 +4,7 @@ The table is the transport. Each web process runs one `EventFeed` thread that re
 rows a few times a second (one indexed query, whatever the number of open pages) and wakes the
 pages' streams; a page that lost its connection asks for the events after the last one it got.
 No event holds personal data (family, portal, listing reference, who it is assigned to).
+An event with a recipient (a reminder that fell due) goes to that member's pages only.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class Event:
     assignee_id: int | None
     claimable: bool
     created_at: datetime
+    recipient_id: int | None = None
+    reminder_id: int | None = None
+    due_at: datetime | None = None
 
 
 def _event(row: LiveEvent) -> Event:
@@ -62,6 +66,9 @@ def _event(row: LiveEvent) -> Event:
         assignee_id=row.assignee_id,
         claimable=row.claimable,
         created_at=row.created_at,
+        recipient_id=row.recipient_id,
+        reminder_id=row.reminder_id,
+        due_at=row.due_at,
     )
 
 
@@ -76,6 +83,9 @@ def event_publish(
     classified_reference: str = "",
     assignee: AbstractBaseUser | None = None,
     claimable: bool = False,
+    recipient_id: int | None = None,
+    reminder_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> LiveEvent:
     return LiveEvent.objects.create(
         agency=agency,
@@ -87,6 +97,9 @@ def event_publish(
         classified_reference=classified_reference[:60],
         assignee_id=assignee.pk if assignee else None,
         claimable=claimable,
+        recipient_id=recipient_id,
+        reminder_id=reminder_id,
+        due_at=due_at,
     )
 
 
@@ -234,13 +247,21 @@ class EventCursor:
     click on "Voir" must not come back as a toast on the page it opened. The feed itself reads
     late-committed rows, so pages open before them get them.)"""
 
-    def __init__(self, *, agency_id: int, after: int) -> None:
+    def __init__(self, *, agency_id: int, after: int, user_id: int | None = None) -> None:
         self.agency_id = agency_id
         self.after = after
+        self.user_id = user_id
         self.sent: set[int] = set()
 
     def take(self, events: Iterable[Event]) -> list[Event]:
-        fresh = [e for e in events if e.id > self.after and e.id not in self.sent]
+        """The events not sent yet; those meant for one member (a reminder) only to them."""
+        fresh = [
+            e
+            for e in events
+            if e.id > self.after
+            and e.id not in self.sent
+            and (e.recipient_id is None or e.recipient_id == self.user_id)
+        ]
         self.sent.update(e.id for e in fresh)
         return sorted(fresh, key=lambda e: e.id)
 

@@ -92,6 +92,7 @@ class LiveEvent(models.Model):
     class Kind(models.TextChoices):
         LEAD = "lead", _("Nouveau lead")
         ASSIGNED = "assigned", _("Lead attribué")
+        REMINDER = "reminder", _("Rappel à faire")
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind)
@@ -104,6 +105,13 @@ class LiveEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     claimable = models.BooleanField(default=False)
+    # A reminder that fell due: told to this member only (their streams, no one else's), with
+    # the reminder's id and due time; never its text.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reminder_id = models.PositiveBigIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -32,6 +32,7 @@ from leadsportal.watch.events import events_forget_old
 from leadsportal.watch.leases import lease_take, leases_forget_old
 from leadsportal.watch.models import WatchLease
 from leadsportal.watch.poll import agency_poll
+from leadsportal.watch.reminders import reminders_tell_due
 from leadsportal.watch.schedule import poll_offset, slot_of
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,30 @@ def claim_fallback_task(agency_id: int, lead_id: str, attempt: int = 0) -> None:
     outcome = claim_fallback(followup=followup)
     if outcome is FALLBACK_NOBODY_AVAILABLE and attempt < FALLBACK_RETRIES:
         claim_fallback_later(followup.agency, lead_id, FALLBACK_RETRY_MINUTES, attempt + 1)
+
+
+@db_periodic_task(crontab(), priority=URGENT)
+def reminders_due_minute() -> int:
+    """Every minute: tell the reminders that fell due and were not told yet (a queue that was
+    down or busy at their time, a worker that died). Each is told once (reminders.py)."""
+    return len(reminders_tell_due())
+
+
+@db_task(priority=URGENT)
+def reminder_due_task(reminder_id: int) -> bool:
+    """At a reminder's due time: tell its person, on time rather than at the next minute. A
+    reminder snoozed, done or cancelled since is not due any more: nothing happens (the snooze
+    scheduled a task of its own)."""
+    return bool(reminders_tell_due(reminder_ids=[reminder_id]))
+
+
+def reminder_due_later(reminder_id: int, due_at: datetime) -> None:
+    """Plan the telling of a reminder at its due time (after the commit of its change)."""
+    try:
+        reminder_due_task.schedule(args=(reminder_id,), eta=due_at, priority=URGENT)
+    except Exception:
+        # The queue is down: the minute's sweep tells it once a worker is back.
+        logger.exception("reminder task not queued", extra={"reminder_id": reminder_id})
 
 
 @db_task(priority=BACKGROUND)
