@@ -156,6 +156,10 @@ class FollowupEvent(models.Model):
     automatic = models.BooleanField(default=False)
     old_value = models.CharField(max_length=150, blank=True)
     new_value = models.CharField(max_length=150, blank=True)
+    # A move to a stage of kind "lost": the reason chosen (reasons are archived, never deleted).
+    lost_reason = models.ForeignKey(
+        LostReason, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

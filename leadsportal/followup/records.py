@@ -30,7 +30,9 @@ from leadsportal.followup.models import (
     LeadFollowup,
     LeadNote,
     LeadRead,
+    LostReason,
 )
+from leadsportal.followup.pipeline import stage_get
 from leadsportal.leads_api import Lead, LeadFamily, SearchCriteria
 from leadsportal.lib.generations import generation_bump
 
@@ -148,7 +150,7 @@ def _within[Rows: QuerySet[Any]](rows: Rows, family: LeadFamily, criteria: Searc
 def followup_get(*, agency: Agency, lead_id: str) -> LeadFollowup | None:
     return (
         LeadFollowup.objects.filter(agency=agency, lead_id=lead_id)
-        .select_related("assignee")
+        .select_related("assignee", "lost_reason")
         .first()
     )
 
@@ -158,7 +160,9 @@ def followups_for_leads(*, agency: Agency, lead_ids: Iterable[str]) -> dict[str,
     ids = list(lead_ids)
     if not ids:
         return {}
-    rows = LeadFollowup.objects.filter(agency=agency, lead_id__in=ids).select_related("assignee")
+    rows = LeadFollowup.objects.filter(agency=agency, lead_id__in=ids).select_related(
+        "assignee", "lost_reason"
+    )
     return {row.lead_id: row for row in rows}
 
 
@@ -196,17 +200,35 @@ def _response_seconds(created: datetime, changed: datetime) -> int:
 
 
 def followup_status_set(
-    *, followup: LeadFollowup, actor: User, status: str, now: datetime | None = None
+    *,
+    followup: LeadFollowup,
+    actor: User,
+    status: str,
+    lost_reason: LostReason | None = None,
+    now: datetime | None = None,
 ) -> LeadFollowup:
-    if status not in FollowupStatus.values:
-        raise FollowupError(f"unknown status {status!r}")
+    """Move the lead to a stage of its agency's pipeline. A stage of kind "lost" needs one of
+    the agency's reasons (recorded with the event); leaving it clears the reason."""
+    stage = stage_get(followup.agency, status)
+    if stage is None:
+        raise FollowupError(f"unknown stage {status!r}")
+    if stage.is_lost:
+        if lost_reason is None or lost_reason.agency_id != followup.agency_id:
+            raise FollowupError("a lost lead needs one of the agency's reasons")
+    else:
+        lost_reason = None
     now = now or timezone.now()
     with transaction.atomic():
         row = LeadFollowup.objects.select_for_update().get(pk=followup.pk)
-        if row.status == status:
+        reason_id = lost_reason.pk if lost_reason else None
+        if row.status == status and row.lost_reason_id == reason_id:
             return followup
+        if lost_reason is not None and lost_reason.archived and row.lost_reason_id != reason_id:
+            # An archived reason stays on the leads that have it, but is no longer chosen.
+            raise FollowupError("an archived lost reason")
         old = row.status
         row.status = status
+        row.lost_reason = lost_reason
         if row.first_status_change_at is None:
             row.first_status_change_at = now
             row.response_seconds = _response_seconds(row.lead_created_at, now)
@@ -216,7 +238,13 @@ def followup_status_set(
             _response_times_changed(agency_id)
             transaction.on_commit(lambda: _response_times_changed(agency_id))
         row.save(
-            update_fields=["status", "first_status_change_at", "response_seconds", "updated_at"]
+            update_fields=[
+                "status",
+                "lost_reason",
+                "first_status_change_at",
+                "response_seconds",
+                "updated_at",
+            ]
         )
         FollowupEvent.objects.create(
             followup=row,
@@ -224,8 +252,10 @@ def followup_status_set(
             kind=FollowupEvent.Kind.STATUS,
             old_value=old,
             new_value=status,
+            lost_reason=lost_reason,
         )
     followup.status = row.status
+    followup.lost_reason = row.lost_reason
     followup.first_status_change_at = row.first_status_change_at
     followup.response_seconds = row.response_seconds
     return followup
@@ -301,7 +331,7 @@ def followup_history(*, followup: LeadFollowup | None) -> FollowupHistory:
         return FollowupHistory(notes=[], events=[])
     return FollowupHistory(
         notes=list(followup.notes.select_related("author")),
-        events=list(followup.events.select_related("actor")[:50]),
+        events=list(followup.events.select_related("actor", "lost_reason")[:50]),
     )
 
 
