@@ -426,7 +426,7 @@ if PRODUCTION and LEADS_SANDBOX_ENABLED:
     # redirected to HTTPS nor refused as an unknown host; everything else stays as strict.
     from urllib.parse import urlsplit as _urlsplit
 
-    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^sandbox/"]
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^sandbox/", r"^seeker-sandbox/"]
     _sandbox_host = _urlsplit(LEADS_API_BASE_URL).hostname
     if _sandbox_host and _sandbox_host not in ALLOWED_HOSTS:
         ALLOWED_HOSTS = [*ALLOWED_HOSTS, _sandbox_host]
@@ -456,6 +456,50 @@ LEADS_SANDBOX_LATENCY_MS = env_int("LEADS_SANDBOX_LATENCY_MS", 0, minimum=0)
 LEADS_SANDBOX_FAULT_RATE = env_float("LEADS_SANDBOX_FAULT_RATE", 0.0, minimum=0.0, maximum=1.0)
 LEADS_SANDBOX_TOKEN_TTL = env_int("LEADS_SANDBOX_TOKEN_TTL", 3600, minimum=1)
 LEADS_SANDBOX_RATE_LIMIT = env_int("LEADS_SANDBOX_RATE_LIMIT", 50, minimum=1)
+
+# --- AVIV Seeker Leads v1, the second upstream (leadsportal/seeker_api, docs/UPSTREAMS.md) ----
+
+# AVIV's production hosts in production; the embedded Seeker sandbox (/seeker-sandbox/) wherever
+# the GSL sandbox is on. The token URL defaults from the base URL (AVIV's identity provider for
+# AVIV's hosts, the sandbox's own beside it); the audience defaults to the base URL.
+if PRODUCTION and not LEADS_SANDBOX_ENABLED:
+    _seeker_base = "https://api.aviv-group.com/seeker-leads/v1"
+else:
+    _seeker_base = _default_base.removesuffix("/sandbox") + "/seeker-sandbox/seeker-leads/v1"
+SEEKER_API_BASE_URL = env_str("SEEKER_API_BASE_URL") or _seeker_base
+SEEKER_API_TOKEN_URL = env_str("SEEKER_API_TOKEN_URL") or ""
+SEEKER_API_AUDIENCE = env_str("SEEKER_API_AUDIENCE") or ""
+# Required by AVIV on every request ("software/version ..."); "" = leadsportal's own.
+SEEKER_API_USER_AGENT = env_str("SEEKER_API_USER_AGENT") or ""
+for _name, _url in (
+    ("SEEKER_API_BASE_URL", SEEKER_API_BASE_URL),
+    ("SEEKER_API_TOKEN_URL", SEEKER_API_TOKEN_URL),
+):
+    if _url and not _url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"{_name}={_url!r} must be an http(s) URL.")
+    if _url and PRODUCTION and not LEADS_SANDBOX_ENABLED and not _url.startswith("https://"):
+        raise ImproperlyConfigured(f"{_name}={_url!r} must be an https:// URL in production.")
+# Its embedded sandbox (leadsportal/seeker_sandbox), mounted with the GSL one.
+SEEKER_SANDBOX_CLIENTS = env_str(
+    "SEEKER_SANDBOX_CLIENTS",
+    "agence-bordeaux-demo:bordeaux-demo-secret,agence-nantes-demo:nantes-demo-secret",
+)
+SEEKER_SANDBOX_LEADS_PER_CLIENT = env_int("SEEKER_SANDBOX_LEADS_PER_CLIENT", 2000, minimum=0)
+SEEKER_SANDBOX_SEED = env_int("SEEKER_SANDBOX_SEED", LEADS_SANDBOX_SEED)
+SEEKER_SANDBOX_LATENCY_MS = env_int(
+    "SEEKER_SANDBOX_LATENCY_MS", LEADS_SANDBOX_LATENCY_MS, minimum=0
+)
+SEEKER_SANDBOX_FAULT_RATE = env_float(
+    "SEEKER_SANDBOX_FAULT_RATE", LEADS_SANDBOX_FAULT_RATE, minimum=0.0, maximum=1.0
+)
+SEEKER_SANDBOX_TOKEN_TTL = env_int("SEEKER_SANDBOX_TOKEN_TTL", 86_400, minimum=1)
+# Requests per client in any 200 ms before a 429 (the live API's documented limit: 10).
+SEEKER_SANDBOX_RATE_LIMIT = env_int("SEEKER_SANDBOX_RATE_LIMIT", 10, minimum=1)
+# The hosts the sandbox delivers webhooks to: loopback unless told otherwise (the sandbox has
+# public demo credentials; it must not be a way to make this server POST anywhere).
+SEEKER_SANDBOX_WEBHOOK_HOSTS = env_list(
+    "SEEKER_SANDBOX_WEBHOOK_HOSTS", ["127.0.0.1", "localhost", "::1"]
+)
 
 # --- Logging --------------------------------------------------------------------------------
 

@@ -15,3 +15,4 @@ urlpatterns = [
 
 if settings.LEADS_SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("leadsportal.sandbox.urls")))
+    urlpatterns.append(path("seeker-sandbox/", include("leadsportal.seeker_sandbox.urls")))

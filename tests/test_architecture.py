@@ -1,10 +1,12 @@
 """The apps import each other in one direction, and no module imports a views module.
 
-    lib, leads_api  <-  agencies  <-  followup  <-  dashboard  <-  exports
+    lib, leads_api, seeker_api  <-  agencies  <-  followup  <-  dashboard  <-  exports
 
-`core` (request log, health, locale) and `sandbox` (it stands for the remote server) sit beside
-this chain and import only `lib`. Read statically (ast), so that an import inside a function or
-under TYPE_CHECKING counts as much as one at the top of a module.
+`seeker_api` (the second upstream's client) sits beside `leads_api` and may use it (the lead
+model and the error family). `core` (request log, health, locale), `sandbox` and
+`seeker_sandbox` (each stands for a remote server) sit beside this chain and import only `lib`.
+Read statically (ast), so that an import inside a function or under TYPE_CHECKING counts as
+much as one at the top of a module.
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "leadsportal"
 ALLOWED: dict[str, set[str]] = {
     "lib": set(),
     "leads_api": {"lib"},
-    "agencies": {"lib", "leads_api"},
-    "followup": {"lib", "leads_api", "agencies"},
+    "seeker_api": {"lib", "leads_api"},
+    "agencies": {"lib", "leads_api", "seeker_api"},
+    "followup": {"lib", "leads_api", "seeker_api", "agencies"},
     # The background work (watcher, assignment, live events, tasks): a domain too.
-    "watch": {"lib", "leads_api", "agencies", "followup"},
-    "dashboard": {"lib", "leads_api", "agencies", "followup", "watch"},
-    "exports": {"lib", "leads_api", "agencies", "followup", "watch", "dashboard"},
+    "watch": {"lib", "leads_api", "seeker_api", "agencies", "followup"},
+    "dashboard": {"lib", "leads_api", "seeker_api", "agencies", "followup", "watch"},
+    "exports": {"lib", "leads_api", "seeker_api", "agencies", "followup", "watch", "dashboard"},
     "core": {"lib"},
     "sandbox": {"lib"},
+    "seeker_sandbox": {"lib"},
     # The project's wiring: settings and the root URLconf see every app.
     "settings": {"lib"},
-    "urls": {"core", "agencies", "dashboard", "exports", "sandbox"},
+    "urls": {"core", "agencies", "dashboard", "exports", "sandbox", "seeker_sandbox"},
     "wsgi": set(),
     "asgi": set(),
     "__init__": set(),
@@ -135,10 +139,13 @@ def test_only_the_upstream_module_builds_api_clients() -> None:
     goes through it too)."""
     builders = []
     for path in SOURCES:
-        if part_of(path) in {"leads_api", "sandbox"} or path.name == "upstream.py":
+        if (
+            part_of(path) in {"leads_api", "seeker_api", "sandbox", "seeker_sandbox"}
+            or path.name == "upstream.py"
+        ):
             continue
         text = path.read_text()
-        for needle in ("get_client(", "LeadsApiClient(", "api_credentials()"):
+        for needle in ("get_client(", "LeadsApiClient(", "SeekerLeadsClient(", "api_credentials()"):
             if needle in text:
                 builders.append(f"{path.relative_to(PACKAGE)}: {needle}")
     assert not builders, "\n".join(builders)
@@ -152,6 +159,10 @@ def test_only_the_upstream_module_builds_api_clients() -> None:
         ("agencies/probe.py", "import leadsportal.followup.records\n"),
         ("dashboard/probe.py", "from ..exports.models import ExportRecord\n"),
         ("leads_api/probe.py", "from leadsportal.agencies.models import Agency\n"),
+        ("leads_api/probe.py", "from leadsportal.seeker_api import contract\n"),
+        ("seeker_api/probe.py", "from leadsportal.seeker_sandbox.data import ANCHOR\n"),
+        ("seeker_sandbox/probe.py", "from leadsportal.seeker_api.contract import LEADS_PATH\n"),
+        ("seeker_sandbox/probe.py", "from leadsportal.sandbox.data import REGIONS\n"),
     ],
 )
 def test_the_checker_catches_a_back_arrow(where: str, source: str) -> None:

@@ -23,7 +23,7 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(("/static/", "/sandbox/")):
+        if request.path.startswith(("/static/", "/sandbox/", "/seeker-sandbox/")):
             # The sandbox stands in for the remote API: it is not part of the dashboard's traffic.
             return self.get_response(request)
         metrics = request_metrics.begin()
