@@ -38,7 +38,8 @@ def status_badge(status: str) -> SafeString:
 
 
 def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
-    """The badges after a contact's name: new for this user, contact already known."""
+    """The badges after a contact's name: new for this user, a reminder past its time,
+    contact already known."""
     parts: list[SafeString] = []
     if marks.unread:
         parts.append(
@@ -46,6 +47,14 @@ def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
                 ' <span class="badge badge--new" data-testid="unread-badge">{}</span>',
                 # Not "Nouveau": that is the first follow-up status, often on the same row.
                 pgettext("unread marker", "Non lu"),
+            )
+        )
+    if marks.overdue:
+        parts.append(
+            format_html(
+                ' <span class="badge badge--error" data-testid="overdue-badge" title="{}">{}</span>',
+                _("Un rappel de ce lead est passé sans être fait"),
+                _("Rappel en retard"),
             )
         )
     if marks.known_contact:

@@ -40,7 +40,9 @@ from leadsportal.agencies.models import Agency
 from leadsportal.agencies.sessions import background_request
 from leadsportal.dashboard.labels import LEAD_TYPES, label, portal_label
 from leadsportal.dashboard.pages import checked_lead_id, safe_back_url
+from leadsportal.dashboard.reminder_blocks import REMINDER_ACTIONS
 from leadsportal.followup.records import followup_open
+from leadsportal.followup.reminders import PARIS
 from leadsportal.leads_api import LeadFamily, LeadsApiError, LeadType
 from leadsportal.watch.assignment import lead_claim
 from leadsportal.watch.events import Event, EventCursor, event_feed, events_after
@@ -80,7 +82,14 @@ class _Renderer:
             "claim_url": reverse("dashboard:claim", args=[event.lead_id]),
             "csrf_token": self.csrf_token,
         }
+        if event.reminder_id is not None:
+            context["reminder_url"] = reverse("dashboard:reminder_action", args=[event.reminder_id])
+            context["due_label"] = (
+                event.due_at.astimezone(PARIS).strftime("%H:%M") if event.due_at else ""
+            )
         with translation.override(self.language):
+            if event.reminder_id is not None:
+                context["reminder_actions"] = [(a, str(text)) for a, text in REMINDER_ACTIONS]
             html = self.template.render(context)
         data = "\n".join(f"data: {line}" for line in html.strip().splitlines() or [""])
         return f"id: {event.id}\nevent: {event.kind}\n{data}\n\n"
@@ -118,7 +127,8 @@ def live_events(request: AgencyRequest) -> HttpResponse:
             raise Http404("not a member of that agency")
         agency = chosen
     feed = event_feed()
-    cursor = EventCursor(agency_id=agency.pk, after=after)
+    # Reminders that fall due reach their person's pages only.
+    cursor = EventCursor(agency_id=agency.pk, after=after, user_id=request.user.pk)
     renderer = _Renderer(request, agency)
     backlog = cursor.take(events_after(agency_id=agency.pk, after=after))
     deadline = time.monotonic() + settings.LEADS_LIVE_STREAM_SECONDS

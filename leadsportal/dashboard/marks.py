@@ -2,7 +2,8 @@
 
 Costs, whatever the page size:
 - `lead_page_marks`: no upstream call and at most five queries (reads, follow-ups,
-  fingerprints read / insert / delete of erased contacts); the member's "tout lu" mark comes
+  fingerprints read / insert / delete of erased contacts), plus the reminders past their time
+  of the page's follow-ups (one); the member's "tout lu" mark comes
   with the membership;
 - `local_lead_page` (status or assignee filter): two queries (count, ids of the page), then the
   page's leads by id, concurrently and cached (`agencies.upstream.leads_get_by_ids`).
@@ -28,6 +29,7 @@ from leadsportal.followup.records import (
     local_lead_ids,
     response_time_median,
 )
+from leadsportal.followup.reminders import overdue_lead_ids
 from leadsportal.followup.unread import leads_unread, read_watermark_get
 from leadsportal.leads_api import Lead, LeadFamily, LeadPage, PageRequest
 
@@ -37,6 +39,7 @@ class LeadMarks:
     unread: bool = False
     known_contact: bool = False
     followup: LeadFollowup | None = None
+    overdue: bool = False  # an open reminder of the lead is past its time
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,14 @@ class PageMarks:
     unread: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
     followups: dict[str, LeadFollowup] = field(default_factory=dict)
+    overdue: frozenset[str] = frozenset()  # leads with an open reminder past its time
 
     def of(self, lead_id: str) -> LeadMarks:
         return LeadMarks(
             unread=lead_id in self.unread,
             known_contact=lead_id in self.known,
             followup=self.followups.get(lead_id),
+            overdue=lead_id in self.overdue,
         )
 
 
@@ -58,12 +63,15 @@ def lead_page_marks(*, membership: Membership, leads: Sequence[Lead]) -> PageMar
     if not leads:
         return PageMarks()
     since = read_watermark_get(membership=membership)
+    followups = followups_for_leads(
+        agency=membership.agency, lead_ids=[lead.lead_id for lead in leads]
+    )
     return PageMarks(
         unread=leads_unread(membership=membership, leads=leads, since=since),
         known=contact_fingerprints_sync(agency=membership.agency, leads=leads).known,
-        followups=followups_for_leads(
-            agency=membership.agency, lead_ids=[lead.lead_id for lead in leads]
-        ),
+        followups=followups,
+        # Only leads with a follow-up can have a reminder: no query for a page of new leads.
+        overdue=overdue_lead_ids(agency=membership.agency, lead_ids=list(followups)),
     )
 
 

@@ -9,9 +9,11 @@ from django.urls import reverse
 
 from leadsportal.agencies.models import Membership
 from leadsportal.dashboard.forms import AssigneeForm, NoteForm, StatusForm
+from leadsportal.dashboard.reminder_blocks import ReminderBlock, reminder_block_build
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
 from leadsportal.followup.records import followup_get, followup_history
+from leadsportal.followup.timeline import Timeline, lead_timeline
 from leadsportal.followup.unread import lead_read_mark
 from leadsportal.leads_api import Lead
 
@@ -28,6 +30,8 @@ class FollowupPanel:
     events: list[FollowupEvent] = field(default_factory=list)
     saved: str = ""  # what was just saved, said to screen readers and sighted users alike
     error: str = ""
+    # The lead's history, newest first (followup/timeline.py): the panel's "Historique".
+    timeline: Timeline | None = None
 
     @property
     def status(self) -> str:
@@ -77,6 +81,7 @@ def followup_panel_build(
         events=history.events,
         saved=saved,
         error=error,
+        timeline=lead_timeline(agency=membership.agency, lead_id=lead_id, followup=followup),
     )
 
 
@@ -85,6 +90,7 @@ class LeadDetailFollowup:
     panel: FollowupPanel
     known_contact: bool
     other_leads_url: str
+    reminders: ReminderBlock | None = None
 
 
 def lead_detail_followup(
@@ -100,4 +106,7 @@ def lead_detail_followup(
         ),
         known_contact=lead.lead_id in known,
         other_leads_url=reverse("dashboard:contact_leads", args=[lead.lead_id]),
+        reminders=reminder_block_build(
+            membership=membership, lead_id=lead.lead_id, followup=followup, back_url=back_url
+        ),
     )

@@ -35,6 +35,8 @@ def ready_views() -> tuple[ReadyView, ...]:
         ReadyView(_("Non assignés"), f"{leads}?assignee={NOBODY}"),
         ReadyView(_("Sans réponse depuis plus d'1 h"), f"{leads}?waiting=1h"),
         ReadyView(_("Non lus"), f"{leads}?unread=1"),
+        # Not a list of the API's leads: my reminders due today or late (reminder_views.py).
+        ReadyView(_("À rappeler"), reverse("dashboard:reminders_due")),
     )
 
 

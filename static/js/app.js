@@ -53,9 +53,16 @@
     return document.title.replace(/^\(\d+\) /, "");
   }
 
+  // Reminders that fell due count in the title as long as their toast is open (done,
+  // snoozed, cancelled or closed: it no longer counts).
+  function dueReminders() {
+    return document.querySelectorAll("#live-toasts .toast[data-kind=reminder]").length;
+  }
+
   function showTitleCount() {
     var title = baseTitle();
-    document.title = unseenLeads > 0 ? "(" + unseenLeads + ") " + title : title;
+    var count = unseenLeads + dueReminders();
+    document.title = count > 0 ? "(" + count + ") " + title : title;
   }
 
   function bumpTabCount(family) {
@@ -132,7 +139,7 @@
     var link = toast.querySelector("a[href]");
     var notification = new Notification(toast.dataset.notifyTitle || "leadsportal", {
       body: toast.dataset.notifyBody || "",
-      tag: "lead-" + (toast.dataset.lead || ""),
+      tag: toast.dataset.reminder ? "reminder-" + toast.dataset.reminder : "lead-" + (toast.dataset.lead || ""),
     });
     notification.onclick = function () {
       window.focus();
@@ -160,8 +167,11 @@
     } else if (element.dataset.kind === "assigned") {
       markTaken(element);
       if (!element.hidden) notify(element);
+    } else if (element.dataset.kind === "reminder") {
+      notify(element);
     }
     trimToasts(holder);
+    showTitleCount();
   }
 
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
@@ -185,7 +195,7 @@
     live.setAttribute("sse-connect", live.dataset.streamUrl);
     // Set now, so that htmx registers the listener once the source exists.
     var holder = document.getElementById("live-toasts");
-    if (holder) holder.setAttribute("sse-swap", "lead,assigned");
+    if (holder) holder.setAttribute("sse-swap", "lead,assigned,reminder");
     if (window.htmx) window.htmx.process(live);
   }
 
@@ -235,12 +245,52 @@
     if (close) {
       var toast = close.closest(".toast");
       if (toast) toast.remove();
+      showTitleCount();
     }
     var banner = event.target instanceof Element && event.target.closest(".new-leads-banner a");
     if (banner) {
       unseenLeads = 0;
       showTitleCount();
     }
+  });
+
+  // A toast's reminder buttons replace the toast: the title's count follows.
+  document.addEventListener("DOMContentLoaded", function () {
+    var holder = document.getElementById("live-toasts");
+    if (holder && "MutationObserver" in window) new MutationObserver(showTitleCount).observe(holder, { childList: true });
+  });
+
+  // Calls and e-mails started from a lead's page are recorded (its timeline then offers the
+  // outcome); the tel:/mailto: link opens as usual. Without this script they are not recorded.
+  function pageHeaders() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    } catch (error) {
+      return {};
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element && event.target.closest("a[data-contact-attempt][data-attempt-url]");
+    if (!link || !window.fetch) return;
+    var body = new FormData();
+    body.append("channel", link.dataset.contactAttempt);
+    var headers = pageHeaders();
+    headers["HX-Request"] = "true";
+    window.fetch(link.dataset.attemptUrl, {
+      method: "POST", body: body, headers: headers, credentials: "same-origin", keepalive: true,
+    }).then(function (response) {
+      return response.ok ? response.text() : "";
+    }).then(function (html) {
+      var timeline = document.getElementById("timeline");
+      if (!html || !timeline) return;
+      var template = document.createElement("template");
+      template.innerHTML = html.trim();
+      var fresh = template.content.firstElementChild;
+      if (!fresh) return;
+      timeline.replaceWith(fresh);
+      if (window.htmx) window.htmx.process(fresh);
+    }).catch(function () {});
   });
 
   // Desktop notifications: asked for only when the person presses the button.

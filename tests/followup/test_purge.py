@@ -111,3 +111,28 @@ def test_an_expired_lead_never_feeds_the_matching(agent, add_lead):
     row = html.split(f'data-lead-id="{later}"', 1)[1].split("</tr>", 1)[0]
     assert 'data-testid="known-contact"' not in row
     assert not ContactFingerprint.objects.filter(lead_id=expired).exists()
+
+
+def test_reminders_and_contact_attempts_go_with_their_follow_up(agent, add_lead):
+    from leadsportal.followup.models import ContactAttempt, Reminder
+    from leadsportal.followup.purge import followups_purge_expired
+
+    expired, alive = add_lead(), add_lead()
+    due = (timezone.now() + timedelta(days=1)).astimezone(timezone.get_current_timezone())
+    for lead_id in (expired, alive):
+        touch(agent.client, lead_id)
+        agent.client.post(
+            f"/lead/{lead_id}/rappels/",
+            {"due": due.strftime("%Y-%m-%dT%H:%M"), "person": agent.user.pk, "text": "Rappeler"},
+        )
+        agent.client.post(f"/lead/{lead_id}/contacts/", {"channel": "call"})
+    assert Reminder.objects.filter(followup__lead_id=expired).count() == 1
+    assert ContactAttempt.objects.filter(followup__lead_id=expired).count() == 1
+    LeadFollowup.objects.filter(lead_id=expired).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+    followups_purge_expired()
+    assert not Reminder.objects.filter(followup__lead_id=expired).exists()
+    assert not ContactAttempt.objects.filter(followup__lead_id=expired).exists()
+    assert Reminder.objects.filter(followup__lead_id=alive).count() == 1
+    assert ContactAttempt.objects.filter(followup__lead_id=alive).count() == 1

@@ -38,8 +38,12 @@ def followup_of(agency, lead_id="L-1"):  # type: ignore[no-untyped-def]
 
 
 def test_a_paris_time_is_its_utc_moment_in_winter_and_in_summer():
-    assert paris_time(datetime(2026, 1, 15, 10, 0)).moment == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
-    assert paris_time(datetime(2026, 7, 15, 10, 0)).moment == datetime(2026, 7, 15, 8, 0, tzinfo=UTC)
+    assert paris_time(datetime(2026, 1, 15, 10, 0)).moment == datetime(
+        2026, 1, 15, 9, 0, tzinfo=UTC
+    )
+    assert paris_time(datetime(2026, 7, 15, 10, 0)).moment == datetime(
+        2026, 7, 15, 8, 0, tzinfo=UTC
+    )
 
 
 def test_a_time_the_spring_change_skips_means_the_hour_after():
