@@ -444,6 +444,10 @@ LEADS_API_PAGE_DEADLINE = env_float("LEADS_API_PAGE_DEADLINE", 12.0, minimum=0.5
 # Upstream calls in flight per export (docs/BENCHMARKS.md, "Export": 3 saturates the rate limit
 # at 50-80 ms per call; more helps only against a slower upstream).
 LEADS_EXPORT_CONCURRENCY = env_int("LEADS_EXPORT_CONCURRENCY", 3, minimum=1)
+# An export of more API pages (of 100 leads) than this is prepared by the background worker,
+# its file kept encrypted in the database this many hours for the person who asked.
+LEADS_EXPORT_BACKGROUND_PAGES = env_int("LEADS_EXPORT_BACKGROUND_PAGES", 10, minimum=1)
+LEADS_EXPORT_FILE_HOURS = env_int("LEADS_EXPORT_FILE_HOURS", 24, minimum=1)
 
 # The embedded sandbox (see leadsportal/sandbox): its clients, data volume and fault knobs.
 LEADS_SANDBOX_CLIENTS = env_str(

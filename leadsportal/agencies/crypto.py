@@ -1,4 +1,4 @@
-"""Encryption at rest of agency client secrets.
+"""Encryption at rest of agency client secrets (and of the files of background exports).
 
 MultiFernet over settings.FERNET_KEYS (newest first): new values are encrypted with the first key,
 values encrypted with any listed key stay readable, so a key can be rotated by prepending a new
@@ -54,6 +54,23 @@ def decrypt(token: str) -> str:
             "The stored client secret cannot be decrypted with the keys in "
             "LEADSPORTAL_FERNET_KEYS: was the key that encrypted it removed? Put it back (after "
             "the new one), or set the secret again."
+        ) from exc
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """Encrypt bytes with the newest key (files at rest, e.g. a prepared export): a token."""
+    multi, _ = _fernets(_keys())
+    return multi.encrypt(plain)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    multi, _ = _fernets(_keys())
+    try:
+        return multi.decrypt(token)
+    except InvalidToken as exc:
+        raise SecretDecryptionError(
+            "Stored data cannot be decrypted with the keys in LEADSPORTAL_FERNET_KEYS: was the "
+            "key that encrypted it removed?"
         ) from exc
 
 

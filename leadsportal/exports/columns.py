@@ -13,6 +13,13 @@ row is written, which a streaming export cannot know.
 A GDPR-erased contact is written as erased, never as blanks that look like missing data: the
 name column says "Données effacées (RGPD)", the contact columns say "effacé (RGPD)" and the
 column "Contact effacé (RGPD)" says "oui". An empty cell always means "the API gave nothing".
+
+The agency's follow-up comes last before the message: status (the agency's name of the
+lead's pipeline stage; a lead nobody touched is at the first, "Nouveau", as the status filter
+counts it), assignee, the number of notes (never their text:
+agents write personal data in them) and the first response time in whole minutes, an integer
+a spreadsheet sorts — the statistics' definition: from the lead's creation to the first change
+of its status (`LeadFollowup.response_seconds`); empty while the lead waits for it.
 """
 
 from __future__ import annotations
@@ -21,11 +28,15 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from leadsportal.dashboard import labels
+from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.pipeline import default_stage_name, stage_names
 from leadsportal.leads_api import PORTALS, Lead, LeadFamily, LeadType
 from leadsportal.lib.phones import phone_display
 
@@ -40,6 +51,23 @@ class Kind(enum.Enum):
 
 Value = str | int | float | datetime | None
 StrOrPromise = str | Promise
+
+if TYPE_CHECKING:
+    from leadsportal.agencies.models import Agency
+
+
+@dataclass(frozen=True)
+class Followup:
+    """What the export writes of a lead's follow-up (exports/followups.py reads it, one query
+    per page): no note text, only how many there are."""
+
+    status: str  # a FollowupStatus value
+    assignee: str  # the colleague's name as the dashboard shows it, "" for nobody
+    notes: int
+    response_seconds: int | None  # creation → first status change; None: not answered yet
+
+
+NO_FOLLOWUP = Followup(status=FollowupStatus.NEW, assignee="", notes=0, response_seconds=None)
 
 
 @dataclass(frozen=True)
@@ -57,9 +85,11 @@ class Texts:
     portals: dict[str, str]
     intentions: dict[str, str]
     timeframes: dict[str, str]
+    statuses: dict[str, str]
 
     @classmethod
-    def current(cls) -> Texts:
+    def current(cls, *, agency: Agency) -> Texts:
+        """In the active language; the follow-up's stages as the agency names them."""
         return cls(
             erased_name=str(_("Données effacées (RGPD)")),
             erased_field=str(_("effacé (RGPD)")),
@@ -71,10 +101,11 @@ class Texts:
             portals={code: labels.portal_label(code) for code in PORTALS},
             intentions={code: str(text) for code, text in labels.INTENTIONS.items()},
             timeframes={code: str(text) for code, text in labels.SALE_TIMEFRAMES.items()},
+            statuses=stage_names(agency),
         )
 
 
-Getter = Callable[[Lead, Texts], Value]
+Getter = Callable[[Lead, Followup, Texts], Value]
 
 
 @dataclass(frozen=True)
@@ -95,34 +126,34 @@ def _code(mapping: dict[str, str], code: str | None) -> str | None:
     return mapping.get(code, code) or None
 
 
-def _date(lead: Lead, t: Texts) -> Value:
+def _date(lead: Lead, f: Followup, t: Texts) -> Value:
     return lead.meta.creation_date
 
 
-def _lead_id(lead: Lead, t: Texts) -> Value:
+def _lead_id(lead: Lead, f: Followup, t: Texts) -> Value:
     return lead.lead_id
 
 
-def _type(lead: Lead, t: Texts) -> Value:
+def _type(lead: Lead, f: Followup, t: Texts) -> Value:
     return t.lead_types.get(lead.lead_type, lead.lead_type.value)
 
 
-def _contact(lead: Lead, t: Texts) -> Value:
+def _contact(lead: Lead, f: Followup, t: Texts) -> Value:
     return t.erased_name if lead.contact.is_erased else lead.contact.full_name
 
 
-def _erased_flag(lead: Lead, t: Texts) -> Value:
+def _erased_flag(lead: Lead, f: Followup, t: Texts) -> Value:
     return t.yes if lead.contact.is_erased else t.no
 
 
-def _first_phone(lead: Lead, t: Texts) -> Value:
+def _first_phone(lead: Lead, f: Followup, t: Texts) -> Value:
     if lead.contact.is_erased:
         return t.erased_field
     phones = lead.contact.phone_numbers
     return phone_display(phones[0].number) if phones else None
 
 
-def _other_phones(lead: Lead, t: Texts) -> Value:
+def _other_phones(lead: Lead, f: Followup, t: Texts) -> Value:
     if lead.contact.is_erased:
         return t.erased_field
     return (
@@ -130,19 +161,19 @@ def _other_phones(lead: Lead, t: Texts) -> Value:
     )
 
 
-def _email(lead: Lead, t: Texts) -> Value:
+def _email(lead: Lead, f: Followup, t: Texts) -> Value:
     return t.erased_field if lead.contact.is_erased else lead.contact.email
 
 
-def _portal(lead: Lead, t: Texts) -> Value:
+def _portal(lead: Lead, f: Followup, t: Texts) -> Value:
     return _code(t.portals, lead.meta.portal)
 
 
-def _message(lead: Lead, t: Texts) -> Value:
+def _message(lead: Lead, f: Followup, t: Texts) -> Value:
     return t.erased_field if lead.contact.is_erased else lead.contact.message
 
 
-def _subject(lead: Lead, t: Texts) -> Value:
+def _subject(lead: Lead, f: Followup, t: Texts) -> Value:
     """The "Objet" of the all-leads table: listing, estimation, search or request."""
     if lead.classified is not None:
         return lead.classified.reference or f"n° {lead.classified.classified_id}"
@@ -153,34 +184,52 @@ def _subject(lead: Lead, t: Texts) -> Value:
     return _code(t.intentions, lead.meta.intention)
 
 
-def _intention(lead: Lead, t: Texts) -> Value:
+def _intention(lead: Lead, f: Followup, t: Texts) -> Value:
     return _code(t.intentions, lead.meta.intention)
 
 
 def _listing(attribute: str) -> Getter:
-    return lambda lead, t: getattr(lead.classified, attribute) if lead.classified else None
+    return lambda lead, f, t: getattr(lead.classified, attribute) if lead.classified else None
 
 
 def _estimation(attribute: str) -> Getter:
-    return lambda lead, t: getattr(lead.estimation, attribute) if lead.estimation else None
+    return lambda lead, f, t: getattr(lead.estimation, attribute) if lead.estimation else None
 
 
 def _search(attribute: str) -> Getter:
-    return lambda lead, t: (
+    return lambda lead, f, t: (
         getattr(lead.property_search, attribute) if lead.property_search else None
     )
 
 
-def _timeframe(lead: Lead, t: Texts) -> Value:
+def _timeframe(lead: Lead, f: Followup, t: Texts) -> Value:
     if lead.estimation is None:
         return None
     return _code(t.timeframes, lead.estimation.sale_timeframe)
 
 
-def _postal_codes(lead: Lead, t: Texts) -> Value:
+def _postal_codes(lead: Lead, f: Followup, t: Texts) -> Value:
     if lead.property_search is None:
         return None
     return ", ".join(lead.property_search.postal_codes) or None
+
+
+def _status(lead: Lead, f: Followup, t: Texts) -> Value:
+    # A stage the agency deleted since keeps its default name (or its code).
+    return t.statuses.get(f.status) or default_stage_name(f.status)
+
+
+def _assignee(lead: Lead, f: Followup, t: Texts) -> Value:
+    return f.assignee or None
+
+
+def _notes(lead: Lead, f: Followup, t: Texts) -> Value:
+    return f.notes
+
+
+def _response_minutes(lead: Lead, f: Followup, t: Texts) -> Value:
+    # Rounded as the dashboard shows a response time ("3 min"), see badges.duration_label.
+    return None if f.response_seconds is None else round(f.response_seconds / 60)
 
 
 COMMON_HEAD: tuple[Column, ...] = (
@@ -193,6 +242,12 @@ COMMON_HEAD: tuple[Column, ...] = (
     Column(_("Autres téléphones"), Kind.PHONE, _other_phones, 22),
     Column(_("E-mail"), Kind.TEXT, _email, 32),
     Column(_("Portail"), Kind.TEXT, _portal, 16),
+)
+FOLLOWUP_COLUMNS: tuple[Column, ...] = (
+    Column(_("Statut du suivi"), Kind.TEXT, _status, 12),
+    Column(pgettext_lazy("assignee", "Responsable"), Kind.TEXT, _assignee, 22),
+    Column(_("Nombre de notes"), Kind.INTEGER, _notes, 10),
+    Column(_("Délai de première réponse (min)"), Kind.INTEGER, _response_minutes, 14),
 )
 MESSAGE = Column(_("Message"), Kind.TEXT, _message, 60)
 FAMILY_COLUMNS: dict[LeadFamily, tuple[Column, ...]] = {
@@ -225,12 +280,14 @@ FAMILY_COLUMNS: dict[LeadFamily, tuple[Column, ...]] = {
 
 def columns_for(family: LeadFamily) -> tuple[Column, ...]:
     """The columns of an export of this family (the per-listing list uses CLASSIFIED)."""
-    return (*COMMON_HEAD, *FAMILY_COLUMNS[family], MESSAGE)
+    return (*COMMON_HEAD, *FAMILY_COLUMNS[family], *FOLLOWUP_COLUMNS, MESSAGE)
 
 
 def headers(columns: tuple[Column, ...]) -> list[str]:
     return [str(column.header) for column in columns]
 
 
-def row_values(columns: tuple[Column, ...], lead: Lead, texts: Texts) -> list[Value]:
-    return [column.value(lead, texts) for column in columns]
+def row_values(
+    columns: tuple[Column, ...], lead: Lead, followup: Followup, texts: Texts
+) -> list[Value]:
+    return [column.value(lead, followup, texts) for column in columns]

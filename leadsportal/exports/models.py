@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard.export_formats import ExportFormat
+from leadsportal.leads_api import PAGE_SIZE_MAX
 
 
 class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("en attente")
     RUNNING = "running", _("en cours")
     COMPLETED = "completed", _("terminé")
     INCOMPLETE = "incomplete", _("incomplet")
@@ -17,11 +21,16 @@ class ExportStatus(models.TextChoices):
 
 
 class ExportRecord(models.Model):
-    """One export attempt. Created when the export starts, finished when its file ends.
+    """One export attempt. Created when the export starts, finished when its file is built.
 
-    A record left "running" means the process died while streaming. `filters` holds the list's
+    A record left "running" means the process died while building it. `filters` holds the list's
     criteria (dates, portal, listing number), never personal data of leads. The user's and the
     agency's names are copied so that the trail survives their deletion.
+
+    A background export (more than LEADS_EXPORT_BACKGROUND_PAGES pages) is also the job of the
+    worker: `list_query` is the list's filters as the export URL gave them (dates, portal,
+    listing, follow-up filters: no lead data), progress is counted in `pages_done` and
+    `row_count`, and its file (encrypted chunks, ExportFileChunk) waits `file_expires_at`.
     """
 
     user = models.ForeignKey(
@@ -53,6 +62,18 @@ class ExportRecord(models.Model):
     )
     duration = models.DurationField(_("durée"), null=True, blank=True)
     error = models.CharField(_("problème"), max_length=300, blank=True)
+    # The background job and its file.
+    background = models.BooleanField(_("en arrière-plan"), default=False)
+    list_query = models.CharField(_("filtres de la liste (URL)"), max_length=1000, blank=True)
+    language = models.CharField(_("langue du fichier"), max_length=8, blank=True)
+    pages_done = models.PositiveIntegerField(_("pages lues"), default=0)
+    progress_at = models.DateTimeField(_("dernier progrès"), null=True, blank=True)
+    file_name = models.CharField(_("nom du fichier"), max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(_("taille du fichier (octets)"), null=True)
+    file_expires_at = models.DateTimeField(
+        _("fichier disponible jusqu'au"), null=True, blank=True, db_index=True
+    )
+    file_deleted_at = models.DateTimeField(_("fichier supprimé le"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -62,3 +83,51 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} — {self.agency_name} — {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def progress_total(self) -> int:
+        """The leads the bar goes up to: the API's Count (which grows if leads arrive)."""
+        return max(self.expected_count or 0, self.row_count, 1)
+
+    @property
+    def pages_total(self) -> int:
+        return max(1, -(-max(self.expected_count or 0, self.row_count) // PAGE_SIZE_MAX))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.COMPLETED, ExportStatus.INCOMPLETE, ExportStatus.FAILED)
+
+    def file_available(self, now: datetime) -> bool:
+        """The prepared file can still be downloaded (a background export that produced one)."""
+        return (
+            self.background
+            and self.status in (ExportStatus.COMPLETED, ExportStatus.INCOMPLETE)
+            and self.file_expires_at is not None
+            and self.file_deleted_at is None
+            and now < self.file_expires_at
+        )
+
+    def file_expired(self, now: datetime) -> bool:
+        return self.file_deleted_at is not None or (
+            self.file_expires_at is not None and now >= self.file_expires_at
+        )
+
+
+class ExportFileChunk(models.Model):
+    """A piece of a background export's file, in order: zlib-compressed, then encrypted
+    (Fernet, settings.FERNET_KEYS). In the database so that web and worker containers share it
+    without a shared disk; deleted LEADS_EXPORT_FILE_HOURS after the file was made."""
+
+    record = models.ForeignKey(ExportRecord, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("morceau de fichier d'export")
+        verbose_name_plural = _("morceaux de fichiers d'export")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "position"], name="unique_export_chunk"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}#{self.position}"

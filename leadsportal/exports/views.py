@@ -4,38 +4,55 @@ The export URLs mirror the lists: /exports/leads/[<tab>/]?<the list's filters>&f
 /exports/annonces/<classified id>/?format=…. The permission is checked here, in the view: the
 menu only hides links, a URL typed by hand gets the same answer. The API client is always the
 current agency's (request.agency), so no parameter can reach another agency's leads.
+
+A list of at most LEADS_EXPORT_BACKGROUND_PAGES pages is built in the request and sent whole;
+a longer one becomes a job of the worker (background.py): /exports/<id>/ shows its progress
+(htmx polls it; without JavaScript the page refreshes itself), /exports/<id>/fichier/ gives
+its file, to the person who asked only, for LEADS_EXPORT_FILE_HOURS.
 """
 
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import content_disposition_header
-from django.utils.text import slugify
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.agencies.access import AgencyRequest, agency_required, user_memberships
+from leadsportal.agencies.crypto import SecretDecryptionError
 from leadsportal.agencies.permissions import can_export, can_see_history
-from leadsportal.agencies.upstream import leads_search, listing_leads
-from leadsportal.dashboard.families import TABS_BY_SLUG
+from leadsportal.dashboard.families import TABS_BY_FAMILY, TABS_BY_SLUG
 from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, LeadListForm
+from leadsportal.dashboard.pages import respond
+from leadsportal.exports.background import export_filename, export_subject, runs_in_background
+from leadsportal.exports.building import (
+    ExportJob,
+    export_write,
+    finish_record,
+    grouped,
+    log_finished,
+)
 from leadsportal.exports.columns import Texts, columns_for
-from leadsportal.exports.fetching import FetchPage, PageFetcher, limiter_for, local_pages_fetcher
+from leadsportal.exports.fetching import FetchPage, PageFetcher, limiter_for
+from leadsportal.exports.files import export_file_chunks
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
-from leadsportal.exports.streaming import ExportJob, ExportStream, finish_record
-from leadsportal.exports.writers import CONTENT_TYPES, EXTENSIONS
+from leadsportal.exports.sources import list_pages, listing_pages
+from leadsportal.exports.tasks import export_build
+from leadsportal.exports.writers import CONTENT_TYPES
 from leadsportal.followup.access_record import export_record_start
-from leadsportal.followup.records import local_lead_ids
-from leadsportal.leads_api import LeadFamily, LeadPage, LeadsApiError, PageRequest
+from leadsportal.leads_api import PAGE_SIZE_MAX, LeadFamily, LeadPage, LeadsApiError
 from leadsportal.lib import request_metrics
 
 logger = logging.getLogger(__name__)
@@ -79,12 +96,6 @@ def _export_format(request: AgencyRequest) -> ExportFormat | None:
         return None
 
 
-def _filename(request: AgencyRequest, subject: str, export_format: ExportFormat) -> str:
-    agency = slugify(request.agency.name) or "agence"
-    today = timezone.localdate()
-    return f"leads-{agency}-{subject}-{today.isoformat()}.{EXTENSIONS[export_format]}"
-
-
 def _start_export(
     request: AgencyRequest,
     *,
@@ -92,11 +103,13 @@ def _start_export(
     family: LeadFamily,
     classified_id: int | None,
     filters: dict[str, Any],
+    list_query: str,
     fetch: FetchPage,
-    subject: str,
     back_url: str,
 ) -> HttpResponse:
-    """Record the attempt, fetch page 1 (an error page if that fails), then stream the file."""
+    """Record the attempt and fetch page 1 (an error page if that fails); then build the file
+    here and send it, or, for a list of more than LEADS_EXPORT_BACKGROUND_PAGES pages, queue it
+    for the worker and send the person to its progress page."""
     started = time.monotonic()
     record = ExportRecord.objects.create(
         user=request.user,
@@ -107,6 +120,8 @@ def _start_export(
         classified_id=classified_id,
         filters=filters,
         format=export_format,
+        list_query=list_query,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     fetcher = PageFetcher(
         fetch, limiter=limiter_for(request.agency), context=contextvars.copy_context()
@@ -128,28 +143,94 @@ def _start_export(
         return _error_page(
             request, message=error.user_message, status=error.page_status, back_url=back_url
         )
+    if runs_in_background(first):
+        return _queue_export(request, record, first=first, started=started, back_url=back_url)
     ExportRecord.objects.filter(pk=record.pk).update(expected_count=first.count)
     record.expected_count = first.count
     job = ExportJob(
         record=record,
+        agency=request.agency,
         fetcher=fetcher,
         columns=columns_for(family),
         export_format=export_format,
-        texts=Texts.current(),
+        texts=Texts.current(agency=request.agency),
         expected=first.count,
         started=started,
-        language=translation.get_language() or "fr",
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         metrics=request_metrics.current(),
         access=export_record_start(agency=request.agency, user=request.user, export_ref=record.pk),
     )
-    response = StreamingHttpResponse(ExportStream(job), content_type=CONTENT_TYPES[export_format])
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=_filename(request, subject, export_format)
+    # At most LEADS_EXPORT_BACKGROUND_PAGES pages (1,000 leads, well under a megabyte): built
+    # whole before the first byte leaves, so that its name and first line can say whether it
+    # is complete.
+    parts: list[bytes] = []
+    try:
+        outcome = export_write(job, parts.append)
+    except Exception:
+        finish_record(
+            record, status=ExportStatus.FAILED, rows=0, started=started, error="erreur interne"
+        )
+        raise
+    filename = export_filename(
+        agency=request.agency,
+        subject=export_subject(record),
+        export_format=export_format,
+        incomplete=outcome.incomplete,
     )
-    # Personal data: kept by no cache; sent as it comes (no proxy buffering).
-    response["Cache-Control"] = "no-store, private"
-    response["X-Accel-Buffering"] = "no"
+    finish_record(
+        record,
+        status=outcome.status,
+        rows=outcome.rows,
+        started=started,
+        error=outcome.error,
+        file_name=filename,
+    )
+    log_finished(job, outcome)
+    response = HttpResponse(
+        outcome.prefix + b"".join(parts), content_type=CONTENT_TYPES[export_format]
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
+    response["Cache-Control"] = "no-store, private"  # personal data: kept by no cache
     return response
+
+
+def _queue_export(
+    request: AgencyRequest,
+    record: ExportRecord,
+    *,
+    first: LeadPage,
+    started: float,
+    back_url: str,
+) -> HttpResponse:
+    ExportRecord.objects.filter(pk=record.pk).update(
+        background=True, status=ExportStatus.QUEUED, expected_count=first.count
+    )
+    try:
+        export_build(record.pk)
+    except Exception as error:
+        # The task queue (Redis) is down: say so, rather than a job nobody will ever run.
+        logger.exception("export not queued", extra={"export_id": record.pk})
+        finish_record(
+            record,
+            status=ExportStatus.FAILED,
+            rows=0,
+            started=started,
+            error=f"file des tâches indisponible ({type(error).__name__})",
+        )
+        return _error_page(
+            request,
+            message=_(
+                "Les exports de plus de %(leads)s leads sont préparés en arrière-plan, et ce "
+                "service est momentanément indisponible. Réessayez dans quelques minutes, ou "
+                "réduisez la période."
+            )
+            % {"leads": grouped(settings.LEADS_EXPORT_BACKGROUND_PAGES * PAGE_SIZE_MAX)},
+            status=503,
+            back_url=back_url,
+        )
+    return redirect("exports:job", export_id=record.pk)
 
 
 @require_GET
@@ -177,33 +258,15 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
             errors=errors,
         )
     query = form.query(tab)
-    if query.local.active:
-        # A status / assignee filter selects leads known only locally: the ids are read here,
-        # in the request's thread (the page fetches run in threads without a database).
-        lead_ids = list(
-            local_lead_ids(
-                agency=request.agency,
-                family=tab.family,
-                criteria=query.criteria,
-                local=query.local,
-            )
-        )
-        fetch = local_pages_fetcher(agency=request.agency, lead_ids=lead_ids)
-    else:
-
-        def fetch(page: PageRequest) -> LeadPage:
-            return leads_search(
-                agency=request.agency, family=tab.family, criteria=query.criteria, page=page
-            )
-
     return _start_export(
         request,
         export_format=export_format,
         family=tab.family,
         classified_id=None,
         filters=query.audit(),
-        fetch=fetch,
-        subject=tab.slug or "tous",
+        # What the worker validates again if the list is long: the filters, dates made explicit.
+        list_query=urlencode(query.filters(explicit_dates=True)),
+        fetch=list_pages(agency=request.agency, query=query),
         back_url=back_url,
     )
 
@@ -227,10 +290,8 @@ def export_classified_leads(request: AgencyRequest, classified_id: int) -> HttpR
         family=LeadFamily.CLASSIFIED,
         classified_id=classified_id,
         filters={},
-        fetch=lambda page: listing_leads(
-            agency=request.agency, classified_id=classified_id, page=page
-        ),
-        subject=f"annonce-{classified_id}",
+        list_query="",
+        fetch=listing_pages(agency=request.agency, classified_id=classified_id),
         back_url=back_url,
     )
 
@@ -247,3 +308,107 @@ def history(request: AgencyRequest) -> HttpResponse:
         "exports/history.html",
         {"page": page, "records": page.object_list},
     )
+
+
+def _own_background_export(request: AgencyRequest, export_id: int) -> ExportRecord | HttpResponse:
+    """The person's own background export of the current agency; for one of another of their
+    agencies, a page offering to switch; for anyone else, the 404 of an unknown id."""
+    record = (
+        ExportRecord.objects.filter(pk=export_id, background=True, user_id=request.user.pk)
+        .select_related("agency")
+        .first()
+    )
+    if record is None or record.agency_id is None:
+        raise Http404("no such export")
+    if record.agency_id != request.agency.pk:
+        other = next(
+            (m for m in user_memberships(request) if m.agency_id == record.agency_id), None
+        )
+        if other is None:
+            raise Http404("no such export")
+        context = {"other": other, "next": request.get_full_path()}
+        return render(request, "exports/other_agency.html", context)
+    return record
+
+
+def _job_context(record: ExportRecord, *, problem: str = "") -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "record": record,
+        "file_available": record.file_available(now),
+        "file_expired": record.file_expired(now),
+        "problem": problem,
+        "back_url": _list_url(record),
+        "again_url": _export_url(record),
+        "background_leads": settings.LEADS_EXPORT_BACKGROUND_PAGES * PAGE_SIZE_MAX,
+    }
+
+
+def _list_url(record: ExportRecord) -> str:
+    if record.classified_id is not None:
+        return reverse("dashboard:classified_leads", args=[record.classified_id])
+    tab = TABS_BY_FAMILY[LeadFamily(record.family)]
+    return _with_query(tab.url, record.list_query)
+
+
+def _export_url(record: ExportRecord) -> str:
+    """The same export again (a new file of the same list)."""
+    format_query = urlencode({"format": record.format})
+    if record.classified_id is not None:
+        base = reverse("exports:classified_leads", args=[record.classified_id])
+        return f"{base}?{format_query}"
+    tab = TABS_BY_FAMILY[LeadFamily(record.family)]
+    base = (
+        reverse("exports:family_leads", args=[tab.slug]) if tab.slug else reverse("exports:leads")
+    )
+    query = f"{record.list_query}&{format_query}" if record.list_query else format_query
+    return f"{base}?{query}"
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@agency_required
+def export_job(request: AgencyRequest, export_id: int) -> HttpResponse:
+    """The progress of a background export (htmx polls its `#export-progress`), then its file."""
+    record = _own_background_export(request, export_id)
+    if isinstance(record, HttpResponse):
+        return record
+    return respond(
+        request, "exports/job.html", _job_context(record), 200, frozenset({"export-progress"})
+    )
+
+
+@require_GET
+@agency_required
+def export_download(request: AgencyRequest, export_id: int) -> HttpResponse:
+    record = _own_background_export(request, export_id)
+    if isinstance(record, HttpResponse):
+        return record
+    now = timezone.now()
+    if not record.file_available(now):
+        if record.file_expired(now):
+            return render(request, "exports/job.html", _job_context(record), status=410)
+        return redirect("exports:job", export_id=record.pk)  # not ready (or failed): its page
+    chunks = export_file_chunks(record=record)
+    try:
+        head = next(chunks, b"")
+    except SecretDecryptionError:
+        logger.error("export file unreadable with the current keys", extra={"export_id": record.pk})
+        problem = _(
+            "Ce fichier ne peut plus être déchiffré (la clé de chiffrement a changé) : "
+            "relancez l'export."
+        )
+        return render(
+            request, "exports/job.html", _job_context(record, problem=problem), status=410
+        )
+    response = StreamingHttpResponse(
+        itertools.chain([head], chunks), content_type=CONTENT_TYPES[ExportFormat(record.format)]
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=record.file_name
+    )
+    if record.file_size is not None:
+        # The browser then knows a download cut short is not the whole file.
+        response["Content-Length"] = str(record.file_size)
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -1,7 +1,10 @@
-"""The three export formats behind one interface: header bytes, bytes per batch of rows, end.
+"""The three export formats behind one interface: header bytes, bytes per batch of rows, end,
+and what goes before the header once the outcome is known.
 
-Each call returns the bytes to send at once, so the response streams page by page and the
-memory in use is one page of rows, whatever the number of leads.
+Each call returns the bytes produced at once, so a file is written page by page and the memory
+in use is one page of rows, whatever the number of leads. `prefix()` is asked for last, when the
+export knows whether it is complete, and goes first in the file: a CSV that is incomplete says so
+on its first line (before the header), as well as on its last row.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ class ExportWriter(Protocol):
     def room(self) -> int | None:
         """How many more rows the format can hold (None: no limit)."""
 
+    def prefix(self, *, incomplete_message: str | None = None) -> bytes:
+        """The file's first bytes, written before `begin()`'s once the outcome is known."""
+
     def begin(self) -> bytes: ...
 
     def rows(self, rows: Iterable[Sequence[Value]]) -> bytes: ...
@@ -68,9 +74,18 @@ class CsvExportWriter:
         self._buffer.truncate()
         return text.encode("utf-8", errors="replace")
 
+    def _full_width(self, message: str) -> None:
+        # A full-width row, so that programs expecting a rectangle still read the file.
+        self._csv.writerow([message] + [""] * (len(self._columns) - 1))
+
+    def prefix(self, *, incomplete_message: str | None = None) -> bytes:
+        if incomplete_message:
+            self._full_width(incomplete_message)
+        return (UTF8_BOM if self._excel_fr else b"") + self._take()
+
     def begin(self) -> bytes:
         self._csv.writerow(headers(tuple(self._columns)))
-        return (UTF8_BOM if self._excel_fr else b"") + self._take()
+        return self._take()
 
     def rows(self, rows: Iterable[Sequence[Value]]) -> bytes:
         for values in rows:
@@ -84,8 +99,7 @@ class CsvExportWriter:
 
     def finish(self, *, incomplete_message: str | None = None) -> bytes:
         if incomplete_message:
-            # A full-width row, so that programs expecting a rectangle still read the file.
-            self._csv.writerow([incomplete_message] + [""] * (len(self._columns) - 1))
+            self._full_width(incomplete_message)
         return self._take()
 
 
@@ -101,6 +115,11 @@ class XlsxExportWriter:
     @property
     def room(self) -> int | None:
         return self._writer.room
+
+    def prefix(self, *, incomplete_message: str | None = None) -> bytes:
+        # A ZIP archive has no room before its first entry: an incomplete workbook says so in
+        # its first, active sheet, added by `finish()`.
+        return b""
 
     def begin(self) -> bytes:
         return self._writer.drain()

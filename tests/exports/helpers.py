@@ -63,8 +63,16 @@ FAMILY_HEADERS = {
 }
 
 
+FOLLOWUP_HEADERS = [
+    "Statut du suivi",
+    "Responsable",
+    "Nombre de notes",
+    "Délai de première réponse (min)",
+]
+
+
 def headers_for(family: LeadFamily) -> list[str]:
-    return [*COMMON_HEADERS, *FAMILY_HEADERS[family], "Message"]
+    return [*COMMON_HEADERS, *FAMILY_HEADERS[family], *FOLLOWUP_HEADERS, "Message"]
 
 
 def window(days: int) -> tuple[date, date]:
@@ -114,7 +122,50 @@ def listing_leads(agency, classified_id: int) -> list[Lead]:
 
 
 def body(response) -> bytes:
-    return b"".join(response.streaming_content)
+    """The file of an export response: built in the request (small lists) or downloaded."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def queued_exports() -> list[int]:
+    """The ids of the exports waiting in the task queue (the session's queue in memory)."""
+    from huey.contrib.djhuey import HUEY
+
+    from leadsportal.exports.tasks import export_build
+
+    return [task.args[0] for task in HUEY.pending() if isinstance(task, export_build.task_class)]
+
+
+def start_background_export(client, url: str):  # type: ignore[no-untyped-def]
+    """Click a format of a long list: the job is queued, the person lands on its page."""
+    from leadsportal.exports.models import ExportRecord
+
+    response = client.get(url)
+    assert response.status_code == 302, response.content[:500]
+    match = re.fullmatch(r"/exports/(\d+)/", response["Location"])
+    assert match, response["Location"]
+    record = ExportRecord.objects.get(pk=int(match[1]))
+    assert record.pk in queued_exports()
+    return record
+
+
+def run_queued_export(record) -> None:  # type: ignore[no-untyped-def]
+    """What a worker does with the queued job (in this process; see test_export_worker.py
+    for a real worker)."""
+    from leadsportal.exports.tasks import export_build
+
+    export_build.call_local(record.pk)
+    record.refresh_from_db()
+
+
+def background_file(client, url: str):  # type: ignore[no-untyped-def]
+    """A long list's export from the click to the downloaded file: (record, response, bytes)."""
+    record = start_background_export(client, url)
+    run_queued_export(record)
+    response = client.get(f"/exports/{record.pk}/fichier/")
+    assert response.status_code == 200, response.content[:500]
+    return record, response, body(response)
 
 
 def read_csv(data: bytes, *, excel_fr: bool) -> list[list[str]]:
@@ -146,8 +197,12 @@ def _subject(lead: Lead) -> str | None:
     return labels.label(labels.INTENTIONS, lead.meta.intention) or None
 
 
-def expected_values(lead: Lead, family: LeadFamily) -> list[Any]:
-    """Typed values (str, int, float, datetime, None) in the order of headers_for(family)."""
+NO_FOLLOWUP = ["Nouveau", None, 0, None]
+
+
+def expected_values(lead: Lead, family: LeadFamily, followup: list[Any] | None = None) -> list[Any]:
+    """Typed values (str, int, float, datetime, None) in the order of headers_for(family);
+    `followup`: status label, assignee name, notes, response minutes (default: none yet)."""
     contact = lead.contact
     erased = contact.is_erased
     phones = [phone_display(phone.number) for phone in contact.phone_numbers]
@@ -201,12 +256,15 @@ def expected_values(lead: Lead, family: LeadFamily) -> list[Any]:
             if search
             else [None] * 8
         )
+    values += followup if followup is not None else NO_FOLLOWUP
     values.append(ERASED if erased else contact.message)
     return values
 
 
 PHONE_COLUMNS = {"Téléphone", "Autres téléphones"}
 NUMBER_COLUMNS = {
+    "Nombre de notes",
+    "Délai de première réponse (min)",
     "N° d'annonce",
     "Prix (€)",
     "Prix estimé min (€)",

@@ -12,11 +12,11 @@ def test_a_status_filter_exports_only_the_leads_of_that_status(manager, paris):
     leads, _count = all_leads(paris, LeadFamily.ALL, criteria_for(start, end))
     chosen = [lead.lead_id for lead in leads[:3]]
     for lead_id in chosen:
-        manager.client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "clos"})
-    query = f"start={start.isoformat()}&end={end.isoformat()}&status=clos"
+        manager.client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "contacte"})
+    query = f"start={start.isoformat()}&end={end.isoformat()}&status=contacte"
 
     listed = manager.client.get(f"/leads/?{query}").content.decode()
-    assert "status=clos" in listed.split("Exporter", 1)[1]  # the menu's links keep the filter
+    assert "status=contacte" in listed.split("Exporter", 1)[1]  # the menu's links keep the filter
 
     response = manager.client.get(f"/exports/leads/?{query}&format=csv")
     assert response.status_code == 200
@@ -25,7 +25,7 @@ def test_a_status_filter_exports_only_the_leads_of_that_status(manager, paris):
     exported = {row[header.index(next(h for h in header if "dentifiant" in h))] for row in data}
     assert exported == set(chosen)
     record = ExportRecord.objects.get()
-    assert record.filters["status"] == "clos" and record.row_count == 3
+    assert record.filters["status"] == "contacte" and record.row_count == 3
 
 
 def test_mes_leads_exports_only_the_leads_assigned_to_me(manager, paris):

@@ -26,13 +26,14 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import models
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadsportal.agencies.models import Agency, Invitation, Membership
 from leadsportal.exports.models import ExportRecord
+from leadsportal.exports.tasks import export_build
 from tests.fixtures import LoggedIn
 from tests.security.html_scan import csp_violations, external_resources
 from tests.security.samples import Sample
@@ -319,6 +320,13 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
     walk.visit(client, reverse("exports:leads") + "?format=pdf", expect=400)
     walk.visit(client, reverse("exports:leads") + "?format=csv&start=nonsense", expect=400)
     walk.visit(client, reverse("exports:history"))
+    # A list longer than LEADS_EXPORT_BACKGROUND_PAGES: its job (run here), its page, its file.
+    with override_settings(LEADS_EXPORT_BACKGROUND_PAGES=1):
+        queued = walk.visit(client, reverse("exports:leads") + "?format=csv", expect=302)
+    export_id = int(queued["Location"].strip("/").rsplit("/", 1)[1])
+    export_build.call_local(export_id)
+    walk.visit(client, reverse("exports:job", args=[export_id]))
+    walk.visit(client, reverse("exports:download", args=[export_id]))
     access = reverse("dashboard:access_record")
     walk.visit(client, access)
     walk.visit(client, access + "?kind=opened&start=2026-01-01&end=2026-12-31")

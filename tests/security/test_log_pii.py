@@ -154,7 +154,7 @@ class Session:
     def export(self, client: Client, path: str) -> None:
         response: HttpResponse = client.get(path)
         assert response.status_code == 200, path
-        content = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        content = response.content
         if path.endswith("xlsx"):
             rows = list(
                 openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)

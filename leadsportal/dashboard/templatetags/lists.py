@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.formats import number_format
 
 from leadsportal.agencies.permissions import can_export, can_see_history
 from leadsportal.dashboard.export_formats import ExportFormat
+from leadsportal.leads_api import PAGE_SIZE_MAX
 
 register = template.Library()
 
@@ -37,6 +39,19 @@ class ExportMenu:
         if self.count is None:
             return ""
         return number_format(self.count, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+    @property
+    def background_limit(self) -> int:
+        """Above this many leads, the exports app prepares the file in the background."""
+        return int(settings.LEADS_EXPORT_BACKGROUND_PAGES) * PAGE_SIZE_MAX
+
+    @property
+    def in_background(self) -> bool:
+        return self.count is not None and self.count > self.background_limit
+
+    @property
+    def background_limit_display(self) -> str:
+        return number_format(self.background_limit, decimal_pos=0, force_grouping=True)
 
 
 @register.simple_tag(takes_context=True)
