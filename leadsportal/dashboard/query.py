@@ -24,6 +24,7 @@ from leadsportal.dashboard import labels
 from leadsportal.dashboard.dates import start_of_day
 from leadsportal.dashboard.families import TABS_BY_FAMILY, Tab
 from leadsportal.followup.models import FollowupStatus
+from leadsportal.followup.pipeline import default_stage_name
 from leadsportal.followup.records import LocalFilter
 from leadsportal.leads_api import LeadFamily, PageRequest, SearchCriteria
 
@@ -62,7 +63,8 @@ class LeadQuery:
     # The listing as the person typed it, when by its reference: the list's links keep it.
     classified_reference: str = ""
     portal: str = ""
-    status: str = ""
+    status: str = ""  # a stage's code; its name in the agency's pipeline when the list began
+    status_name: str = ""
     # As the query string says it ("", MINE or a member's id), and whom it designates.
     assignee: str = ""
     assignee_id: int | None = None
@@ -171,6 +173,8 @@ class LeadQuery:
         }
         if self.status:
             audit["status"] = self.status
+            # The stage's name as it was, as for the assignee: a stage may be renamed later.
+            audit["status_name"] = self.status_name or default_stage_name(self.status)
         if self.assignee_id is not None:
             # The name as it was: "Mes leads" would read wrong to the colleague who looks.
             audit["assignee"] = self.assignee_id
@@ -208,8 +212,13 @@ def audit_description(family: str, audit: Mapping[str, Any]) -> str:
     if audit.get("portal"):
         parts.append(labels.portal_label(str(audit["portal"])))
     status = audit.get("status")
-    if status in FollowupStatus.values:
-        parts.append(_("suivi : %(status)s") % {"status": FollowupStatus(status).label})
+    if status and isinstance(status, str):
+        # The name it had (records before the pipeline have none: the default names).
+        name = audit.get("status_name") or (
+            default_stage_name(status) if status in FollowupStatus.values else ""
+        )
+        if name:
+            parts.append(_("suivi : %(status)s") % {"status": name})
     if audit.get("assignee_name"):
         parts.append(_("responsable : %(name)s") % {"name": audit["assignee_name"]})
     elif audit.get("assignee") == NOBODY:

@@ -62,6 +62,12 @@ def busy_week() -> tuple[int, int]:
     return best
 
 
+def last_hour_of_data() -> tuple[int, int]:
+    """An hour that ends with the newest lead: one page, not empty."""
+    newest = data_for(BORDEAUX).rows[-1].ts
+    return newest - 3600, newest
+
+
 def a_lead_id() -> str:
     return data_for(BORDEAUX).rows[-1].lead_id
 
@@ -138,7 +144,7 @@ CASES: dict[str, tuple[Callable[[SeekerApi, Any], requests.Response], int]] = {
     ),
     "leads 206": (lambda api, sandbox: api.leads(*busy_week(), limit=100), 206),
     "leads 206 then next": (_second_page, 200),
-    "leads 200": (lambda api, sandbox: api.leads(ANCHOR_TS - 3600, ANCHOR_TS, limit=100), 200),
+    "leads 200": (lambda api, sandbox: api.leads(*last_hour_of_data(), limit=100), 200),
     "leads 404": (lambda api, sandbox: api.leads(1_000_000, 1_000_100), 404),
     "leads 400 window": (lambda api, sandbox: api.leads(0, WEEK + 1), 400),
     "leads 400 cursor": (lambda api, sandbox: api.leads(0, 10, start="nope"), 400),

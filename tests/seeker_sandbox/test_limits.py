@@ -13,7 +13,7 @@ from leadsportal.seeker_sandbox.data import ANCHOR
 from .conftest import BORDEAUX, NANTES, SeekerApi
 
 ANCHOR_TS = int(ANCHOR.timestamp())
-WINDOW = (ANCHOR_TS - 86_400, ANCHOR_TS)
+WINDOW = (ANCHOR_TS - 7 * 86_400, ANCHOR_TS)  # over 10 leads: a first page is a 206
 
 
 class Clock:
