@@ -55,6 +55,8 @@ def every_route_path(sample: Sample, agency: Agency) -> list[str]:
         "invitation_id": "1",
         "membership_id": "1",
         "view_id": "1",
+        "reminder_id": "1",
+        "attempt_id": "1",
         "uid": "1",
         "uidb64": "MQ",
         "token": "x",

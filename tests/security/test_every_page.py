@@ -211,6 +211,25 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     walk.visit(
         client, reverse("dashboard:saved_view_delete", args=[999999]), method="post", expect=303
     )
+    # Reminders, "À rappeler", calls and e-mails started from a lead (reminder_views.py).
+    due = reverse("dashboard:reminders_due")
+    walk.visit(client, due)
+    walk.visit(client, due, htmx_target="browser")
+    walk.visit(client, due + "?page=2", htmx_target="results")
+    first = sample.lead_ids[0]
+    add = reverse("dashboard:reminder_add", args=[first])
+    walk.visit(client, add, method="post", data={"due": "hier"}, expect=400)
+    walk.visit(
+        client, add, method="post", data={"due": "2020-01-01T10:00"}, htmx_target="reminders"
+    )
+    walk.visit(
+        client, reverse("dashboard:reminder_action", args=[999999]), method="post", expect=404
+    )
+    attempt = reverse("dashboard:contact_attempt", args=[first])
+    walk.visit(client, attempt, method="post", data={"channel": "call"}, expect=204)
+    walk.visit(client, attempt, method="post", data={"channel": "fax"}, expect=400)
+    outcome = reverse("dashboard:contact_outcome", args=[first, 999999])
+    walk.visit(client, outcome, method="post", data={"outcome": "joint"}, expect=400)
     suggestions = reverse("dashboard:listing_suggestions")
     walk.visit(client, suggestions)
     walk.visit(client, suggestions + "?classified=PAR")
