@@ -151,12 +151,6 @@ CALL_ANSWERED: Final = "ANSWERED"
 # --- Requests --------------------------------------------------------------------------------
 
 
-def unix_seconds(value: datetime) -> int:
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-    return math.floor(value.timestamp())
-
-
 def window_slices(start: datetime, end: datetime) -> tuple[tuple[int, int], ...]:
     """The half-open period [start, end) as the (minDate, maxDate) pairs the API accepts.
 

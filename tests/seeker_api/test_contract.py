@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
+from django.conf import settings
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -186,3 +189,31 @@ def test_other_ids_get_a_stable_number_outside_that_range() -> None:
     assert number == classified_number("3f2c9a1e-7b4d-4c6a-9e21-5d8f0b7a6c33")
     assert 2**60 <= number < 2**61
     assert classified_code(number) is None
+
+
+def test_the_vocabulary_is_the_yaml_contracts() -> None:
+    """The client's enums and limits are the ones the contract file states."""
+    spec = yaml.safe_load(
+        (Path(settings.BASE_DIR) / "docs/api/aviv-seeker-leads-v1.yaml").read_text(encoding="utf-8")
+    )
+    schemas = spec["components"]["schemas"]
+
+    assert list(contract.PORTALS) == schemas["Portal"]["enum"]
+    assert [c.value for c in LeadCategory] == schemas["LeadCategory"]["enum"]
+    assert list(contract.SEEKER_INTENTIONS) == schemas["SeekerIntention"]["enum"]
+    assert list(contract.ESTATE_TYPES) == schemas["EstateType"]["enum"]
+    assert list(contract.DISTRIBUTION_TYPES) == schemas["DistributionType"]["enum"]
+    assert spec["x-limits"]["maxWindowSeconds"] == contract.MAX_WINDOW_SECONDS
+    assert spec["x-limits"]["pageSize"] == contract.PAGE_SIZE
+    assert spec["x-limits"]["tokenLifetimeSeconds"] == contract.TOKEN_LIFETIME_SECONDS
+    assert spec["x-limits"]["auditLimitMax"] == contract.AUDIT_LIMIT_MAX
+    assert contract.LEADS_PATH in spec["paths"]
+    assert contract.LEAD_PATH.replace("{lead_id}", "{leadId}") in spec["paths"]
+    assert (
+        contract.SUBSCRIPTION_AUDIT_PATH.replace("{subscription_id}", "{subscriptionId}")
+        in spec["paths"]
+    )
+    assert (
+        contract.CLASSIFIED_ID_PATTERN.pattern
+        == (schemas["Property"]["properties"]["classifiedId"]["pattern"])
+    )
