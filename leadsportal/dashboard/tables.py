@@ -46,6 +46,36 @@ class Texts:
         self.timeframes = {code: esc(label) for code, label in labels.SALE_TIMEFRAMES.items()}
         self.estimation = esc(gettext("Estimation"))
         self.search = esc(gettext("Recherche"))
+        # Said before the number to screen readers: on a phone's card the link is a button.
+        self.call = esc(gettext("Appeler"))
+
+
+# On a phone each row is a card (static/css/dashboard.css): these columns' values are
+# introduced there by the column's name; the others speak for themselves (a name, a date, a
+# city, a portal, a listing's reference).
+CARD_LABELLED = frozenset(
+    {"price", "estimated_price", "timeframe", "budget", "rooms", "area", "intention", "followup"}
+)
+
+
+def _cell_attrs(column: Any, kind: str) -> str:
+    """A cell's attributes: its column's class (widths, the phone's card) before its own.
+
+    The roles are the elements' own: on a phone the table shows as cards (CSS display), which
+    makes some browsers forget that it is a table unless the roles say so."""
+    attrs = dict(column.attrs[kind])
+    classes = " ".join(filter(None, (f"col-{column.name}", attrs.pop("class", ""))))
+    parts = [f'class="{esc(classes)}"', 'role="cell"' if kind == "td" else 'role="columnheader"']
+    if kind == "td" and column.name in CARD_LABELLED:
+        parts.append(f'data-label="{esc(column.header)}"')
+    parts.extend(f'{esc(name)}="{esc(value)}"' for name, value in attrs.items())
+    return " ".join(parts)
+
+
+def amount(text: str) -> str:
+    """An amount or a range, escaped, that wraps between its bounds but never inside one
+    ("250 000 € –" / "300 000 €", not "250 000" / "€")."""
+    return esc(text).replace(" €", "\u00a0€").replace(" m²", "\u00a0m²")
 
 
 def _label(mapping: dict[str, str], code: str | None) -> str:
@@ -93,7 +123,7 @@ class LeadTable(tables.Table):
         """The header cells, written once (django-tables2's bound columns rebuild their
         attributes at each lookup)."""
         cells = [
-            f'<th scope="col" {column.attrs["th"].as_html()}>{conditional_escape(column.header)}</th>'
+            f'<th scope="col" {_cell_attrs(column, "th")}>{conditional_escape(column.header)}</th>'
             for column in self.columns
         ]
         return mark_safe("".join(cells))  # noqa: S308 - headers are escaped above
@@ -104,17 +134,15 @@ class LeadTable(tables.Table):
         django-tables2 defines the columns and renders the header; the body is written here in
         one pass, without its per-cell machinery (why, measured: docs/BENCHMARKS.md).
         """
-        cells = []
-        for column in self.columns:
-            attrs = column.attrs["td"].as_html()
-            cells.append(
-                (getattr(self, f"render_{column.name}"), f"<td {attrs}>" if attrs else "<td>")
-            )
+        cells = [
+            (getattr(self, f"render_{column.name}"), f"<td {_cell_attrs(column, 'td')}>")
+            for column in self.columns
+        ]
         rows = []
         for lead in self.leads:
             unread = ' class="is-unread"' if lead.lead_id in self.marks.unread else ""
             tds = "".join(f"{td}{render(lead)}</td>" for render, td in cells)
-            rows.append(f'<tr{unread} data-lead-id="{esc(lead.lead_id)}">{tds}</tr>')
+            rows.append(f'<tr{unread} role="row" data-lead-id="{esc(lead.lead_id)}">{tds}</tr>')
         return mark_safe("\n".join(rows))  # noqa: S308 - every render_<name> escapes its values
 
     @cached_property
@@ -152,7 +180,10 @@ class LeadTable(tables.Table):
         shown, dial = esc(phone_display(number)), phone_dial(number)
         if dial is None:
             return shown
-        return f'<a href="tel:{esc(dial)}" class="nowrap">{shown}</a>'
+        return (
+            f'<a href="tel:{esc(dial)}" class="call-link" data-testid="call-link">'
+            f'<span class="visually-hidden">{self.texts.call} </span>{shown}</a>'
+        )
 
     def render_email(self, record: Lead) -> str:
         if record.contact.is_erased:
@@ -160,7 +191,11 @@ class LeadTable(tables.Table):
         if not record.contact.email:
             return "—"
         email = esc(record.contact.email)
-        return f'<a href="mailto:{email}">{email}</a>'
+        # Cut to the column's width; the whole address shows on hover and on focus.
+        return (
+            f'<a href="mailto:{email}" class="mail-link" data-testid="mail-link">'
+            f'<span class="truncate">{email}</span></a>'
+        )
 
     def render_portal(self, record: Lead) -> str:
         return _label(self.texts.portals, record.meta.portal)
@@ -171,8 +206,9 @@ def listing_link(lead: Lead) -> SafeString | str:
     if classified is None:
         return "—"
     url = reverse("dashboard:classified_leads", args=[classified.classified_id])
-    text = classified.reference or f"n° {classified.classified_id}"
-    return format_html('<a href="{}" class="nowrap">{}</a>', url, text)
+    # A long reference wraps at its hyphens rather than widening the column.
+    text = classified.reference or f"n°\u00a0{classified.classified_id}"
+    return format_html('<a href="{}" class="listing-link">{}</a>', url, text)
 
 
 class ClassifiedLeadTable(LeadTable):
@@ -184,7 +220,7 @@ class ClassifiedLeadTable(LeadTable):
         return str(listing_link(record))
 
     def render_price(self, record: Lead) -> str:
-        return esc(price(record.classified.price if record.classified else None))
+        return amount(price(record.classified.price if record.classified else None))
 
     def render_city(self, record: Lead) -> str:
         classified = record.classified
@@ -209,7 +245,7 @@ class SellerLeadTable(LeadTable):
         estimation = record.estimation
         if estimation is None:
             return "—"
-        return esc(
+        return amount(
             bounds(
                 price(estimation.estimated_price_min, empty=""),
                 price(estimation.estimated_price_max, empty=""),
@@ -238,7 +274,9 @@ class PropertySearchLeadTable(LeadTable):
         search = record.property_search
         if search is None:
             return "—"
-        return esc(bounds(price(search.budget_min, empty=""), price(search.budget_max, empty="")))
+        return amount(
+            bounds(price(search.budget_min, empty=""), price(search.budget_max, empty=""))
+        )
 
     def render_rooms(self, record: Lead) -> str:
         search = record.property_search
@@ -252,7 +290,7 @@ class PropertySearchLeadTable(LeadTable):
         search = record.property_search
         if search is None:
             return "—"
-        return esc(
+        return amount(
             bounds(
                 surface(search.living_area_min, empty=""),
                 surface(search.living_area_max, empty=""),
