@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadsportal.dashboard import labels
-from leadsportal.dashboard.dates import start_of_day
+from leadsportal.dashboard.dates import default_start, start_of_day, today_in_paris
 from leadsportal.dashboard.families import TABS_BY_FAMILY, Tab
 from leadsportal.followup.models import FollowupStatus
 from leadsportal.followup.pipeline import default_stage_name
@@ -103,6 +103,23 @@ class LeadQuery:
     @property
     def page_request(self) -> PageRequest:
         return PageRequest(index=self.page, size=self.per_page)
+
+    @property
+    def active_filters(self) -> int:
+        """How many filters differ from a new list's (the last 7 days, nothing else narrowed):
+        the number on the phone's "Filtres (n)" button. The page size narrows nothing."""
+        return sum(
+            (
+                self.start != default_start(),
+                self.end != today_in_paris(),
+                self.classified_id is not None,
+                bool(self.portal),
+                bool(self.status),
+                bool(self.assignee),
+                bool(self.waiting),
+                self.unread_for is not None,
+            )
+        )
 
     # --- Query strings and URLs ------------------------------------------------------------
 

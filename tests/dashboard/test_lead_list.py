@@ -34,7 +34,7 @@ def headers(html: str) -> list[str]:
 
 
 def rows(html: str) -> list[str]:
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    body = re.split(r"<tbody[^>]*>", html, maxsplit=1)[1].split("</tbody>", 1)[0]
     return [
         row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S) if "table-empty" not in row
     ]
@@ -303,3 +303,92 @@ def test_tabs_keep_the_filters_that_apply_to_them(agent):
         "classified=123456" in by_family["classified"] and "classified=123456" in by_family["all"]
     )
     assert "classified" not in by_family["seller"]
+
+
+def filters_count(html: str) -> str:
+    """The number of the "Filtres (n)" button, as shown ("" when no filter is active)."""
+    match = re.search(r'<span id="filters-count"[^>]*>([^<]*)</span>', html)
+    assert match is not None, "no filters button"
+    return match.group(1).strip()
+
+
+def test_the_filters_button_counts_no_filter_on_a_new_list(agent):
+    assert filters_count(agent.client.get("/leads/").content.decode()) == ""
+    # The default window written out, and a page size, narrow nothing either.
+    start, end = default_start(), today_in_paris()
+    html = agent.client.get(f"/leads/?start={start}&end={end}&per_page=50").content.decode()
+    assert filters_count(html) == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("portal=SLG-FRA", "(1)"),
+        ("portal=SLG-FRA&status=contacte", "(2)"),
+        ("assignee=moi&unread=1&waiting=1h", "(3)"),
+        # Only the start moved: one filter, although the query names both dates.
+        (f"start={default_start() - timedelta(days=3)}&end={today_in_paris()}", "(1)"),
+        (
+            f"start={default_start() - timedelta(days=3)}&end={today_in_paris()}&portal=SLG-FRA",
+            "(2)",
+        ),
+    ],
+)
+def test_the_filters_button_counts_the_filters_that_differ_from_a_new_list(agent, query, count):
+    html = agent.client.get(f"/leads/vendeurs/?{query}").content.decode()
+    assert filters_count(html) == count
+    # Folded: nothing to fix.
+    assert re.search(r'<details class="filters-fold"[^>]*>', html).group(0).endswith('fold">')  # type: ignore[union-attr]
+
+
+def test_the_filters_button_counts_follow_an_htmx_filter_change(agent):
+    response = agent.client.get(
+        "/leads/?portal=SLG-FRA&status=contacte", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
+    html = response.content.decode()
+    # The button is not in the swapped region: its number comes out of band.
+    assert '<span id="filters-count"' in html and 'hx-swap-oob="true"' in html
+    assert filters_count(html) == "(2)"
+    # A tab change swaps the whole browser, button included: no second copy.
+    html = agent.client.get(
+        "/leads/?portal=SLG-FRA", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="browser"
+    ).content.decode()
+    assert html.count('<span id="filters-count"') == 1 and "hx-swap-oob" not in html
+    assert filters_count(html) == "(1)"
+
+
+def test_filters_to_fix_show_unfolded(agent):
+    html = agent.client.get("/leads/?portal=NOPE").content.decode()
+    assert '<details class="filters-fold" data-testid="filters-fold" open>' in html
+
+
+def test_a_listing_page_counts_the_filters_filled_in(agent, paris):
+    listing = next(
+        lead.classified
+        for lead in expected_page(
+            paris, LeadFamily.CLASSIFIED, default_criteria(), PageRequest()
+        ).leads
+        if lead.classified
+    )
+    path = f"/annonces/{listing.classified_id}/leads/"
+    assert filters_count(agent.client.get(path).content.decode()) == ""
+    assert filters_count(agent.client.get(f"{path}?portal=SLG-FRA").content.decode()) == "(1)"
+    start, end = default_start(), today_in_paris()
+    html = agent.client.get(f"{path}?start={start}&end={end}&portal=SLG-FRA").content.decode()
+    assert filters_count(html) == "(3)"
+
+
+def test_each_row_can_be_a_card_with_a_call_button(agent, add_lead):
+    """The cells name their column (widths, the phone's card), the phone is dialled in E.164,
+    the family's own values carry their column's name for the card."""
+    lead_id = add_lead(lead_type="SELLER", phones=["06.45.78.12.90"], email="a.b@example.org")
+    html = agent.client.get("/leads/vendeurs/").content.decode()
+    row = re.search(rf'<tr[^>]*data-lead-id="{lead_id}">(.*?)</tr>', html, re.S)
+    assert row is not None
+    cells = row.group(1)
+    assert 'class="col-phone" role="cell"' in cells
+    assert 'href="tel:+33645781290"' in cells and "06 45 78 12 90" in cells
+    assert 'href="mailto:a.b@example.org"' in cells
+    assert 'data-label="Prix estimé"' in cells and 'data-label="Délai de vente"' in cells
+    assert 'class="col-contact" role="cell" data-label' not in cells
+    assert '<table class="table leads-table" role="table">' in html

@@ -45,6 +45,8 @@ def test_a_manager_finds_leads_by_reference_phone_and_reads_the_statistics(
     page = browse(manager, path="/leads/annonces/", **(PHONE if screen == "phone" else DESKTOP))
 
     # The reference as the list shows it, typed in lower case, with the suggestions offered.
+    if screen == "phone":
+        page.get_by_test_id("filters-toggle").click()  # folded behind "Filtres" on a phone
     field = page.get_by_label("Annonce", exact=True)
     typed = listing.classified_reference.lower()
     # The suggestions for what was typed (250 ms after the last key) have arrived.
