@@ -13,28 +13,40 @@ from django.utils.translation import pgettext
 
 from leadsportal.agencies.members import member_label
 from leadsportal.dashboard.marks import LeadMarks
-from leadsportal.followup.models import FollowupStatus, LeadFollowup
+from leadsportal.followup.models import FollowupStatus, LeadFollowup, StageKind
+from leadsportal.followup.pipeline import Stage, default_stage_name
 from leadsportal.leads_api import Lead
 
+# The colour of a stage says what it means, whatever the agency calls it.
 STATUS_BADGES = {
-    FollowupStatus.NEW: "badge--warning",
-    FollowupStatus.CONTACTED: "badge--info",
-    FollowupStatus.QUALIFIED: "badge--success",
-    FollowupStatus.CLOSED: "badge--muted",
+    StageKind.NEW: "badge--warning",
+    StageKind.OPEN: "badge--info",
+    StageKind.WON: "badge--success",
+    StageKind.LOST: "badge--error",
+    StageKind.CLOSED: "badge--muted",
 }
 
 
-def status_badge(status: str) -> SafeString:
-    try:
-        known = FollowupStatus(status)
-    except ValueError:
-        known = FollowupStatus.NEW
+def status_badge(code: str, stage: Stage | None = None, reason: str = "") -> SafeString:
+    """A lead's stage, by the agency's name of it ("Perdu — Injoignable" with its reason); a
+    code the pipeline no longer has shows its default name."""
+    if stage is not None:
+        name, kind = stage.name, stage.kind
+    else:
+        name = default_stage_name(code or FollowupStatus.NEW.value)
+        kind = StageKind.NEW if code in ("", FollowupStatus.NEW) else StageKind.OPEN
+    text = f"{name} — {reason}" if reason else name
     return format_html(
         '<span class="badge {} badge-status badge-status--{}" data-testid="status-badge">{}</span>',
-        STATUS_BADGES[known],
-        known.value,
-        known.label,
+        STATUS_BADGES.get(StageKind(kind), "badge--info"),
+        kind,
+        text,
     )
+
+
+def followup_status_badge(followup: LeadFollowup, stage: Stage | None) -> SafeString:
+    reason = followup.lost_reason.label if followup.lost_reason_id and followup.lost_reason else ""
+    return status_badge(followup.status, stage, reason if stage is None or stage.is_lost else "")
 
 
 def followup_badges(lead: Lead, marks: LeadMarks) -> SafeString:
@@ -117,7 +129,7 @@ def followup_cell(lead: Lead, marks: LeadMarks) -> SafeString | str:
     waiting = waiting_clock(lead.meta.creation_date, followup, compact=True)
     if followup is None:
         return format_html("{}<br>{}", "—", waiting) if waiting else "—"
-    badge = status_badge(followup.status)
+    badge = followup_status_badge(followup, marks.stage)
     if followup.assignee_id is None:
         return format_html("{}<br>{}", badge, waiting) if waiting else badge
     return format_html(

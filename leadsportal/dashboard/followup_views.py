@@ -133,15 +133,16 @@ def _change(
 @require_POST
 @agency_required
 def status_change(request: AgencyRequest, lead_id: str) -> HttpResponse:
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, agency=request.agency)
 
     def apply(followup: LeadFollowup) -> str:
+        stage = form.chosen_stage()
+        reason = form.cleaned_data.get("lost_reason")
         followup_status_set(
-            followup=followup, actor=request.user, status=form.cleaned_data["status"]
+            followup=followup, actor=request.user, status=stage.code, lost_reason=reason
         )
-        return _("Statut enregistré : %(status)s.") % {
-            "status": followup.get_status_display()  # type: ignore[attr-defined]
-        }
+        name = f"{stage.name} — {reason.label}" if reason is not None else stage.name
+        return _("Statut enregistré : %(status)s.") % {"status": name}
 
     return _change(request, lead_id, form=form, form_name="status_form", apply=apply)
 

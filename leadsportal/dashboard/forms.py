@@ -34,7 +34,8 @@ from leadsportal.dashboard.query import (
 )
 from leadsportal.followup.access_record import AccessFilter
 from leadsportal.followup.listings import listing_by_reference
-from leadsportal.followup.models import AccessRecord, FollowupStatus
+from leadsportal.followup.models import AccessRecord, LostReason
+from leadsportal.followup.pipeline import Stage, pipeline_of, stages_by_code
 from leadsportal.followup.records import NOTE_MAX_LENGTH
 from leadsportal.followup.search import MAX_QUERY_LENGTH
 from leadsportal.followup.unread import read_watermark_get
@@ -169,10 +170,10 @@ class LeadListForm(ListingPageForm):
         choices=[("", _("Tous les portails")), *PORTALS.items()],
         error_messages={"invalid_choice": _("Portail inconnu : choisissez-en un dans la liste.")},
     )
+    # The agency's stages in order (set in __init__, read when validated or rendered).
     status = forms.ChoiceField(
         label=_("Suivi"),
         required=False,
-        choices=[("", _("Tous les statuts")), *FollowupStatus.choices],
         error_messages={"invalid_choice": _("Statut inconnu : choisissez-en un dans la liste.")},
     )
     assignee = forms.ChoiceField(
@@ -220,6 +221,16 @@ class LeadListForm(ListingPageForm):
         self.classified_reference = ""
         # Lazy: the members are only queried when the select is rendered or a member is chosen.
         self.fields["assignee"].choices = self._assignee_choices
+        self._stage_choices_cache: list[tuple[str, str]] | None = None
+        self.fields["status"].choices = self._stage_choices
+
+    def _stage_choices(self) -> list[tuple[str, str]]:
+        if self._stage_choices_cache is None:
+            self._stage_choices_cache = [
+                ("", str(_("Tous les statuts"))),
+                *((stage.code, stage.name) for stage in pipeline_of(self.membership.agency)),
+            ]
+        return self._stage_choices_cache
 
     def _assignee_choices(self) -> list[tuple[str, str]]:
         # Validation and rendering both read the choices: one query for the two.
@@ -295,6 +306,9 @@ class LeadListForm(ListingPageForm):
             classified_reference=self.classified_reference,
             portal=data.get("portal") or "",
             status=data.get("status") or "",
+            status_name=dict(self._stage_choices()).get(data.get("status") or "", "")
+            if data.get("status")
+            else "",
             assignee=raw_assignee,
             assignee_id=assignee_id,
             assignee_name=assignee_name,
@@ -347,12 +361,70 @@ class ListingFilterForm(ListingPageForm):
         )
 
 
+class StageSelect(forms.Select):
+    """The stages' select; the stages of kind "lost" are marked (`data-lost`) so that the
+    stylesheet shows the reason's select beside it only when one of them is chosen."""
+
+    def __init__(self, *args: Any, lost_codes: frozenset[str] = frozenset(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lost_codes = lost_codes
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if option["value"] in self.lost_codes:
+            option["attrs"]["data-lost"] = "true"
+        return option
+
+
 class StatusForm(forms.Form):
+    """A lead's stage in the agency's pipeline; a stage of kind "lost" needs a reason from
+    the agency's list (checked here and again by `followup_status_set`)."""
+
     status = forms.ChoiceField(
         label=_("Statut"),
-        choices=FollowupStatus.choices,
         error_messages={"invalid_choice": _("Statut inconnu : choisissez-en un dans la liste.")},
     )
+    lost_reason = forms.ModelChoiceField(
+        label=_("Raison de la perte"),
+        queryset=LostReason.objects.none(),
+        required=False,
+        empty_label=_("— choisir —"),
+        error_messages={
+            "invalid_choice": _("Raison inconnue : choisissez-en une dans la liste de l'agence.")
+        },
+    )
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stages = stages_by_code(agency)
+        lost = frozenset(code for code, stage in self.stages.items() if stage.is_lost)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [(stage.code, stage.name) for stage in self.stages.values()]
+        status.widget = StageSelect(choices=status.choices, lost_codes=lost)
+        reason = self.fields["lost_reason"]
+        assert isinstance(reason, forms.ModelChoiceField)
+        reason.queryset = LostReason.objects.filter(agency=agency, archived=False)
+        reason.label_from_instance = lambda row: row.label  # type: ignore[method-assign]
+        self.has_lost_stage = bool(lost)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        stage = self.stages.get(cleaned.get("status") or "")
+        if stage is None:
+            return cleaned
+        if not stage.is_lost:
+            cleaned["lost_reason"] = None
+        elif cleaned.get("lost_reason") is None and not self.errors.get("lost_reason"):
+            self.add_error(
+                "lost_reason",
+                _("Choisissez pourquoi le lead est « %(stage)s » : une raison de la liste.")
+                % {"stage": stage.name},
+            )
+        return cleaned
+
+    def chosen_stage(self) -> Stage:
+        return self.stages[self.cleaned_data["status"]]
 
 
 class AssigneeForm(forms.Form):

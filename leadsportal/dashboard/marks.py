@@ -24,6 +24,7 @@ from leadsportal.agencies.upstream import leads_get_by_ids
 from leadsportal.dashboard.query import LeadQuery
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import LeadFollowup
+from leadsportal.followup.pipeline import Stage, stages_by_code
 from leadsportal.followup.records import (
     followups_for_leads,
     local_lead_ids,
@@ -39,6 +40,7 @@ class LeadMarks:
     unread: bool = False
     known_contact: bool = False
     followup: LeadFollowup | None = None
+    stage: Stage | None = None  # the follow-up's stage in the agency's pipeline
     overdue: bool = False  # an open reminder of the lead is past its time
 
 
@@ -47,13 +49,16 @@ class PageMarks:
     unread: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
     followups: dict[str, LeadFollowup] = field(default_factory=dict)
+    stages: dict[str, Stage] = field(default_factory=dict)  # the agency's, by code
     overdue: frozenset[str] = frozenset()  # leads with an open reminder past its time
 
     def of(self, lead_id: str) -> LeadMarks:
+        followup = self.followups.get(lead_id)
         return LeadMarks(
             unread=lead_id in self.unread,
             known_contact=lead_id in self.known,
-            followup=self.followups.get(lead_id),
+            followup=followup,
+            stage=self.stages.get(followup.status) if followup else None,
             overdue=lead_id in self.overdue,
         )
 
@@ -70,6 +75,7 @@ def lead_page_marks(*, membership: Membership, leads: Sequence[Lead]) -> PageMar
         unread=leads_unread(membership=membership, leads=leads, since=since),
         known=contact_fingerprints_sync(agency=membership.agency, leads=leads).known,
         followups=followups,
+        stages=stages_by_code(membership.agency) if followups else {},
         # Only leads with a follow-up can have a reminder: no query for a page of new leads.
         overdue=overdue_lead_ids(agency=membership.agency, lead_ids=list(followups)),
     )

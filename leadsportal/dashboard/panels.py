@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from leadsportal.agencies.models import Membership
+from leadsportal.dashboard.badges import followup_status_badge, status_badge
 from leadsportal.dashboard.forms import AssigneeForm, NoteForm, StatusForm
 from leadsportal.dashboard.reminder_blocks import ReminderBlock, reminder_block_build
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import FollowupEvent, FollowupStatus, LeadFollowup, LeadNote
+from leadsportal.followup.pipeline import Stage, stage_label
 from leadsportal.followup.records import followup_get, followup_history
 from leadsportal.followup.timeline import Timeline, lead_timeline
 from leadsportal.followup.unread import lead_read_mark
@@ -30,6 +33,8 @@ class FollowupPanel:
     events: list[FollowupEvent] = field(default_factory=list)
     saved: str = ""  # what was just saved, said to screen readers and sighted users alike
     error: str = ""
+    # The agency's pipeline, by code: the names of the badge, the select and the history.
+    stages: dict[str, Stage] = field(default_factory=dict)
     # The lead's history, newest first (followup/timeline.py): the panel's "Historique".
     timeline: Timeline | None = None
 
@@ -38,8 +43,27 @@ class FollowupPanel:
         return self.followup.status if self.followup else FollowupStatus.NEW.value
 
     @property
+    def stage(self) -> Stage | None:
+        return self.stages.get(self.status)
+
+    @property
     def status_label(self) -> str:
-        return str(FollowupStatus(self.status).label)
+        """ "Perdu — Injoignable": the stage's name, with the reason of a lost lead."""
+        return stage_label(self.stages, self.status) + (
+            f" — {self.lost_reason}" if self.lost_reason else ""
+        )
+
+    @property
+    def lost_reason(self) -> str:
+        if self.followup is None or self.followup.lost_reason is None:
+            return ""
+        return self.followup.lost_reason.label
+
+    @property
+    def status_badge(self) -> SafeString:
+        if self.followup is None:
+            return status_badge(self.status, self.stage)
+        return followup_status_badge(self.followup, self.stage)
 
     @property
     def response_seconds(self) -> int | None:
@@ -63,13 +87,18 @@ def followup_panel_build(
     error: str = "",
 ) -> FollowupPanel:
     history = followup_history(followup=followup)
+    status_form = status_form or StatusForm(
+        agency=membership.agency,
+        initial={
+            "status": followup.status if followup else FollowupStatus.NEW.value,
+            "lost_reason": followup.lost_reason_id if followup else None,
+        },
+    )
     return FollowupPanel(
         lead_id=lead_id,
         followup=followup,
-        status_form=status_form
-        or StatusForm(
-            initial={"status": followup.status if followup else FollowupStatus.NEW.value}
-        ),
+        stages=status_form.stages,
+        status_form=status_form,
         assignee_form=assignee_form
         or AssigneeForm(
             agency=membership.agency,
@@ -81,7 +110,12 @@ def followup_panel_build(
         events=history.events,
         saved=saved,
         error=error,
-        timeline=lead_timeline(agency=membership.agency, lead_id=lead_id, followup=followup),
+        timeline=lead_timeline(
+            agency=membership.agency,
+            lead_id=lead_id,
+            followup=followup,
+            stages=status_form.stages,
+        ),
     )
 
 

@@ -112,12 +112,14 @@ def pipeline_of(agency: Agency) -> list[Stage]:
     remembered: list[tuple[str, str, str, int]] | None = cache.get(key)
     if remembered is None:
         rows = list(PipelineStage.objects.filter(agency=agency))
-        if not rows:
+        seeded = not rows
+        if seeded:
             pipeline_seed(agency)
             rows = list(PipelineStage.objects.filter(agency=agency))
         # The names as stored: a blank one is translated when read, in the reader's language.
         remembered = [(row.code, row.name, row.kind, row.position) for row in rows]
-        cache.set(key, remembered, timeout=PIPELINE_CACHE_SECONDS)
+        if not seeded:  # a seed may yet be rolled back with its transaction
+            cache.set(key, remembered, timeout=PIPELINE_CACHE_SECONDS)
     return [
         Stage(code=code, name=name or default_stage_name(code), kind=kind, position=position)
         for code, name, kind, position in remembered
@@ -195,7 +197,10 @@ class PipelineError(ValueError):
 
 
 def _locked_stages(agency: Agency) -> list[PipelineStage]:
-    pipeline_of(agency)  # seeded first, so that there is something to lock
+    rows = list(PipelineStage.objects.select_for_update().filter(agency=agency))
+    if rows:
+        return rows
+    pipeline_seed(agency)  # rolled back with the change if it is refused: seeded again later
     return list(PipelineStage.objects.select_for_update().filter(agency=agency))
 
 
@@ -362,7 +367,8 @@ def _clean_reason(label: str) -> str:
 
 
 def _locked_reasons(agency: Agency) -> list[LostReason]:
-    pipeline_of(agency)
+    if not PipelineStage.objects.filter(agency=agency).exists():
+        pipeline_seed(agency)  # the reasons come with the stages
     return list(LostReason.objects.select_for_update().filter(agency=agency))
 
 

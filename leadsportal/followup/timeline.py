@@ -30,7 +30,7 @@ from leadsportal.followup.models import (
     FollowupEvent,
     LeadFollowup,
 )
-from leadsportal.followup.pipeline import Stage, event_description, stages_by_code
+from leadsportal.followup.pipeline import Stage, event_description
 
 PARIS: Final = ZoneInfo("Europe/Paris")
 # Bounds of what one lead's page reads of each source (a lead opened every day for a year).
@@ -150,9 +150,9 @@ def lead_timeline(
         events = followup.events.select_related("actor", "lost_reason").order_by(
             "-created_at", "-id"
         )
-        if stages is None:  # the agency's pipeline, unless the page has it already
-            stages = stages_by_code(agency)
-        entries.extend(_event_entry(event, stages) for event in events[:MAX_EVENTS])
+        # The agency's names of its stages, from the page that has them (else the default
+        # names, as FollowupEvent.description says them).
+        entries.extend(_event_entry(event, stages or {}) for event in events[:MAX_EVENTS])
         attempts = list(
             followup.contact_attempts.select_related("actor").order_by("-created_at", "-id")[
                 :MAX_EVENTS

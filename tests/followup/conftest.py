@@ -25,7 +25,7 @@ def listed_ids(html: str) -> list[str]:
 
 def unread_ids(html: str) -> set[str]:
     """Leads shown as new: bold row and "Non lu" badge."""
-    bold = set(re.findall(r'<tr class="is-unread[^"]*" data-lead-id="([^"]+)"', html))
+    bold = set(re.findall(r'<tr class="is-unread[^"]*"[^>]*? data-lead-id="([^"]+)"', html))
     badged = {
         lead_id
         for lead_id in listed_ids(html)

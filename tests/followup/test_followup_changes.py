@@ -36,31 +36,31 @@ def test_a_status_change_without_javascript_redirects_to_the_lead(agent, add_lea
 
 def test_a_status_change_with_htmx_returns_the_block_only(agent, add_lead):
     lead_id = add_lead()
-    response = post_status(agent.client, lead_id, "qualifie", HTTP_HX_REQUEST="true")
+    response = post_status(agent.client, lead_id, "rendez-vous", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="followup"')
-    assert "Statut enregistré : Qualifié." in html
+    assert "Statut enregistré : Rendez-vous." in html
     assert 'hx-post="/lead/' in html and 'name="csrfmiddlewaretoken"' in html
 
 
 def test_changes_are_recorded_with_who_and_when(agent, manager, add_lead):
     lead_id = add_lead()
     post_status(agent.client, lead_id, "contacte")
-    post_status(manager.client, lead_id, "clos")
-    post_status(manager.client, lead_id, "clos")  # no change, no event
+    post_status(manager.client, lead_id, "mandat")
+    post_status(manager.client, lead_id, "mandat")  # no change, no event
     events = list(FollowupEvent.objects.order_by("created_at", "id"))
     assert [(e.actor.username, e.kind, e.old_value, e.new_value) for e in events] == [
         ("agent.paris", "status", "nouveau", "contacte"),
-        ("manager.paris", "status", "contacte", "clos"),
+        ("manager.paris", "status", "contacte", "mandat"),
     ]
     assert all(event.created_at is not None for event in events)
     history = (
         agent.client.get(f"/lead/{lead_id}/").content.decode().split('data-testid="history"')[1]
     )
     assert "agent.paris</strong> : statut : Nouveau → Contacté" in history
-    assert "manager.paris</strong> : statut : Contacté → Clos" in history
+    assert "manager.paris</strong> : statut : Contacté → Mandat signé" in history
 
 
 def test_the_follow_up_is_shared_by_the_agency(agent, manager, add_lead):
@@ -135,19 +135,20 @@ def test_empty_or_long_notes_are_refused_with_a_message(agent, add_lead, body):
 
 def test_a_bad_status_is_refused(agent, add_lead):
     lead_id = add_lead()
-    response = post_status(agent.client, lead_id, "perdu")
+    # "Clos" was a status of the first follow-up: the seeded pipeline has no such stage.
+    response = post_status(agent.client, lead_id, "clos")
     assert response.status_code == 400
     assert "Statut inconnu" in response.content.decode()
-    htmx = post_status(agent.client, lead_id, "perdu", HTTP_HX_REQUEST="true")
+    htmx = post_status(agent.client, lead_id, "clos", HTTP_HX_REQUEST="true")
     assert htmx.status_code == 200 and "Statut inconnu" in htmx.content.decode()
 
 
 def test_a_lyon_user_can_neither_change_nor_see_a_paris_follow_up(agent, lyon_agent, add_lead):
     lead_id = add_lead()
-    post_status(agent.client, lead_id, "qualifie")
+    post_status(agent.client, lead_id, "rendez-vous")
     agent.client.post(f"/lead/{lead_id}/suivi/notes/", {"body": "Note interne Paris"})
     for url, data in [
-        (f"/lead/{lead_id}/suivi/statut/", {"status": "clos"}),
+        (f"/lead/{lead_id}/suivi/statut/", {"status": "mandat"}),
         (f"/lead/{lead_id}/suivi/responsable/", {"assignee": lyon_agent.user.pk}),
         (f"/lead/{lead_id}/suivi/notes/", {"body": "Note de Lyon"}),
     ]:
@@ -156,7 +157,7 @@ def test_a_lyon_user_can_neither_change_nor_see_a_paris_follow_up(agent, lyon_ag
     assert lyon_agent.client.get(f"/lead/{lead_id}/").status_code == 404
     assert lyon_agent.client.get(f"/lead/{lead_id}/meme-contact/").status_code == 404
     paris = LeadFollowup.objects.get(lead_id=lead_id)
-    assert (paris.status, paris.assignee) == ("qualifie", None)
+    assert (paris.status, paris.assignee) == ("rendez-vous", None)
     assert list(LeadNote.objects.values_list("body", flat=True)) == ["Note interne Paris"]
     assert LeadFollowup.objects.count() == 1  # nothing stored for Lyon
 
@@ -164,17 +165,17 @@ def test_a_lyon_user_can_neither_change_nor_see_a_paris_follow_up(agent, lyon_ag
 def test_a_lyon_list_never_shows_paris_follow_up(agent, lyon_agent, add_lead, sandbox):
     paris_lead = add_lead()
     lyon_lead = add_lead(client_id=LYON_CLIENT_ID)
-    post_status(agent.client, paris_lead, "qualifie")
-    html = lyon_agent.client.get("/leads/?status=qualifie").content.decode()
+    post_status(agent.client, paris_lead, "rendez-vous")
+    html = lyon_agent.client.get("/leads/?status=rendez-vous").content.decode()
     assert listed_ids(html) == []
     html = lyon_agent.client.get("/leads/").content.decode()
     assert lyon_lead in listed_ids(html) and paris_lead not in html
-    assert "Qualifié</span>" not in row_html(html, lyon_lead)
+    assert "Rendez-vous</span>" not in row_html(html, lyon_lead)
 
 
 @pytest.mark.parametrize("lead_id", ["unknown-id", "a" * 101])
 def test_unknown_leads_are_404_and_store_nothing(agent, lead_id):
-    response = agent.client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "clos"})
+    response = agent.client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "mandat"})
     assert response.status_code == 404
     assert not LeadFollowup.objects.exists()
 
@@ -184,18 +185,18 @@ def test_changes_need_post_and_csrf(agent, add_lead):
     assert agent.client.get(f"/lead/{lead_id}/suivi/statut/").status_code == 405
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(agent.user)
-    assert strict.post(f"/lead/{lead_id}/suivi/statut/", {"status": "clos"}).status_code == 403
+    assert strict.post(f"/lead/{lead_id}/suivi/statut/", {"status": "mandat"}).status_code == 403
     page = strict.get(f"/lead/{lead_id}/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = strict.post(
-        f"/lead/{lead_id}/suivi/statut/", {"status": "clos", "csrfmiddlewaretoken": token}
+        f"/lead/{lead_id}/suivi/statut/", {"status": "mandat", "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 303
 
 
 def test_changes_require_login(client, db, add_lead):
     lead_id = add_lead()
-    response = client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "clos"})
+    response = client.post(f"/lead/{lead_id}/suivi/statut/", {"status": "mandat"})
     assert response.status_code == 302 and "/connexion/" in response["Location"]
 
 
@@ -213,7 +214,7 @@ def test_the_lists_show_the_status_and_the_assignee(agent, manager, add_lead):
 def test_status_and_mes_leads_filters(agent, manager, add_lead):
     contacted, qualified, mine, untouched = add_lead(), add_lead(), add_lead(), add_lead()
     post_status(agent.client, contacted, "contacte")
-    post_status(manager.client, qualified, "qualifie")
+    post_status(manager.client, qualified, "rendez-vous")
     agent.client.post(f"/lead/{mine}/suivi/responsable/", {"assignee": agent.user.pk})
     manager.client.post(f"/lead/{qualified}/suivi/responsable/", {"assignee": manager.user.pk})
 

@@ -24,7 +24,9 @@ from leadsportal.followup.records import (
 from tests.followup.conftest import known_ids, listed_ids, recent_leads, unread_ids
 
 # A ceiling, so that a new query per page would show; the exact figures are compared below.
-MAX_LIST_QUERIES = 13  # a whole page; one of them reads the person's saved views
+# A whole page; one of them reads the person's saved views, one the agency's pipeline (then
+# remembered in the cache), one the reminders of the page's follow-ups past their time.
+MAX_LIST_QUERIES = 15
 
 
 def forget_the_index() -> None:
@@ -110,22 +112,22 @@ def followed(paris, manager, agent, count: int, *, status: str, assign: bool) ->
 def test_a_status_filter_fetches_the_page_by_id_with_constant_queries(
     agent, manager, paris, sandbox, caplog
 ):
-    ids = followed(paris, manager, agent, 30, status="qualifie", assign=False)
+    ids = followed(paris, manager, agent, 30, status="rendez-vous", assign=False)
     agent.client.get("/leads/?per_page=20")  # session and token
 
     forget_the_index_of(paris)  # index the page's contacts in both measures
     with caplog.at_level(logging.INFO, logger="leadsportal.request"):
-        first, html_20 = measure(agent.client, sandbox, "/leads/?status=qualifie&per_page=20")
+        first, html_20 = measure(agent.client, sandbox, "/leads/?status=rendez-vous&per_page=20")
     assert listed_ids(html_20) == ids[:20]
     assert sandbox.api_requests() == 20 == sandbox.api_requests(route="getLead")
     # The concurrent fetches run in copies of the request's context: the request log counts them.
     logged = [record for record in caplog.records if record.name == "leadsportal.request"]
     assert logged[-1].upstream_calls == 20
 
-    second, html_100 = measure(agent.client, sandbox, "/leads/?status=qualifie&per_page=100")
+    second, html_100 = measure(agent.client, sandbox, "/leads/?status=rendez-vous&per_page=100")
     assert listed_ids(html_100) == ids
     assert sandbox.api_requests() == 10  # the first 20 come from the cache
-    third, _ = measure(agent.client, sandbox, "/leads/?status=qualifie&per_page=100")
+    third, _ = measure(agent.client, sandbox, "/leads/?status=rendez-vous&per_page=100")
     assert sandbox.api_requests() == 0
     assert first == second and third <= second <= MAX_LIST_QUERIES
     assert "30 leads" in html_100

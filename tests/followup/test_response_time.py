@@ -53,7 +53,7 @@ def test_the_response_time_is_the_first_status_change_only(agent, paris):
     lead = recent_leads(paris)[0]
     first = respond(paris, lead, agent.user, after=timedelta(hours=2, minutes=5))
     assert first.response_seconds == 2 * 3600 + 5 * 60
-    later = respond(paris, lead, agent.user, after=timedelta(days=2), status="qualifie")
+    later = respond(paris, lead, agent.user, after=timedelta(days=2), status="rendez-vous")
     assert later.response_seconds == 2 * 3600 + 5 * 60
     assert later.first_status_change_at == lead.meta.creation_date + timedelta(hours=2, minutes=5)
     html = agent.client.get(f"/lead/{lead.lead_id}/").content.decode()

@@ -187,7 +187,7 @@ def test_answered_and_response_times_are_the_follow_ups_own(paris, agent, manage
             followup_status_set(
                 followup=followup,
                 actor=manager.user,
-                status="qualifie",
+                status="rendez-vous",
                 now=lead.meta.creation_date + timedelta(minutes=minutes),
             )
 

@@ -52,7 +52,7 @@ def forms_to_compare(membership: Membership) -> list[forms.Form]:
         form.is_valid()  # rendered with their errors, as a list with bad filters is
     return [
         *lists,
-        StatusForm(initial={"status": "contacte"}),
+        StatusForm(agency=membership.agency, initial={"status": "contacte"}),
         AssigneeForm(agency=membership.agency, initial={"assignee": membership.user_id}),
         NoteForm(),
         AssignmentRuleForm(instance=membership.agency),

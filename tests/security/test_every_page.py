@@ -189,6 +189,7 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     walk.visit(client, listing, htmx_target="results")
     walk.visit(client, reverse("dashboard:live_events") + "?after=x", expect=400)
     walk.visit(client, reverse("dashboard:agency_settings"), expect=403)
+    walk.visit(client, reverse("dashboard:pipeline"), expect=403)
     walk.visit(client, reverse("dashboard:access_record"), expect=403)
     search = reverse("dashboard:search")
     walk.visit(client, search)
@@ -353,6 +354,17 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
     statistics = reverse("dashboard:statistics")
     walk.visit(client, statistics + "?granularity=week")
     walk.visit(client, statistics + "?table=listings&format=csv")
+    pipeline = reverse("dashboard:pipeline")
+    walk.visit(client, pipeline)
+    walk.visit(client, pipeline, htmx_target="pipeline-editor")
+    walk.visit(client, pipeline, method="post", data={"action": "stage_add"}, expect=400)
+    walk.visit(
+        client,
+        pipeline,
+        method="post",
+        data={"action": "stage_rename", "code": "visite", "name": "Visite faite"},
+        expect=303,
+    )
 
     lead_id = sample.lead_ids[0]
     detail = reverse("dashboard:lead_detail", args=[lead_id])

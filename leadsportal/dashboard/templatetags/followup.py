@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django import template
@@ -10,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies.members import member_label
 from leadsportal.dashboard import badges
-from leadsportal.followup.models import LeadFollowup
+from leadsportal.followup.models import FollowupEvent, LeadFollowup
+from leadsportal.followup.pipeline import Stage, event_description
 
 register = template.Library()
 
@@ -22,7 +24,16 @@ def duration(seconds: float | None) -> str:
 
 @register.filter
 def status_badge(status: str) -> SafeString:
+    """A stage's badge by its default name (pages that know the agency's pipeline give the
+    stage: `FollowupPanel.status_badge`)."""
     return badges.status_badge(status)
+
+
+@register.filter
+def event_text(event: FollowupEvent, stages: Mapping[str, Stage]) -> str:
+    """`{{ event|event_text:panel.stages }}`: the event in words, with the agency's names of
+    its stages and the reason of a loss."""
+    return event_description(event, stages)
 
 
 @register.simple_tag
