@@ -28,7 +28,7 @@ MAX_MONTHS: Final = 12
 AUTO_WEEK_ABOVE_DAYS: Final = 60
 EARLIEST: Final = date(2000, 1, 1)
 
-TABLES: Final = ("families", "portals", "listings", "members")
+TABLES: Final = ("families", "portals", "listings", "funnel", "lost_reasons", "members")
 CSV_FORMATS: Final = (ExportFormat.CSV_EXCEL, ExportFormat.CSV)
 
 

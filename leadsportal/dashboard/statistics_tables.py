@@ -25,13 +25,18 @@ from leadsportal.dashboard import labels
 from leadsportal.dashboard.badges import duration_label
 from leadsportal.dashboard.dates import PARIS
 from leadsportal.dashboard.statistics_forms import StatisticsRequest
+from leadsportal.followup.models import StageKind
 from leadsportal.followup.statistics import (
+    PATH_KINDS,
     Granularity,
+    ReasonCount,
     ResponseCounts,
     StatisticsScope,
+    funnel,
     index_oldest_lead,
     leads_by_bucket_and_type,
     leads_by_portal,
+    lost_reasons,
     responses_by_member,
     top_listings,
 )
@@ -278,6 +283,84 @@ def members_table(
     )
 
 
+def funnel_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTable:
+    stages = funnel(scope=scope)
+    total = next((stage.count for stage in stages if stage.kind == StageKind.NEW), 0)
+    rows = []
+    previous: int | None = None
+    for stage in stages:
+        on_path = stage.kind in PATH_KINDS
+        step = stage.count / previous if on_path and previous else None
+        rows.append(
+            [
+                text_cell(stage.name),
+                count_cell(stage.count),
+                share_cell(stage.count / total if total else None),
+                share_cell(step),
+            ]
+        )
+        if on_path:
+            previous = stage.count
+    return StatTable(
+        key="funnel",
+        title=_("Entonnoir du suivi"),
+        caption=_(
+            "Pour chaque étape du suivi, dans l'ordre : les leads reçus sur la période qui "
+            "l'ont atteinte"
+        ),
+        columns=[
+            Column(_("Étape"), kind="text"),
+            Column(_("Leads ayant atteint l'étape"), charted=True),
+            Column(_("Part des leads reçus"), kind="share"),
+            Column(_("Depuis l'étape précédente"), kind="share"),
+        ],
+        rows=rows if total else [],
+        chart="bars",
+        empty_text=_("Aucun lead sur la période."),
+        notes=[
+            _(
+                "Les leads reçus sur la période, et jusqu'où ils sont allés à ce jour. Un lead "
+                "a atteint une étape s'il y est ou y a été, ou s'il est ou a été à une étape "
+                "suivante en cours ou gagnée ; il n'a atteint une étape perdue ou terminée que "
+                "s'il y est ou y a été. « Depuis l'étape précédente » compare aux leads de "
+                "l'étape en cours ou gagnée qui précède."
+            )
+        ],
+    )
+
+
+def lost_reasons_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTable:
+    reasons = lost_reasons(scope=scope)
+    total = sum(reason.count for reason in reasons)
+
+    def label(reason: ReasonCount) -> str:
+        if reason.reason_id is None:
+            return _("Sans raison")
+        if reason.archived:
+            return _("%(label)s (archivée)") % {"label": reason.label}
+        return reason.label
+
+    return StatTable(
+        key="lost_reasons",
+        title=_("Raisons de perte"),
+        caption=_("Leads reçus sur la période et perdus à ce jour, par raison"),
+        columns=[
+            Column(_("Raison"), kind="text"),
+            Column(_("Leads perdus"), charted=True),
+            Column(_("Part"), kind="share"),
+        ],
+        rows=[
+            [text_cell(label(reason)), count_cell(reason.count), share_cell(reason.count / total)]
+            for reason in reasons
+        ]
+        if total
+        else [],
+        total=[text_cell(_("Total")), count_cell(total), share_cell(1.0 if total else None)],
+        chart="bars",
+        empty_text=_("Aucun lead de la période n'est perdu."),
+    )
+
+
 @dataclass(frozen=True)
 class Statistics:
     tables: list[StatTable]
@@ -305,6 +388,8 @@ def statistics_for(
             families,
             portals_table(scope, request),
             listings_table(scope, request),
+            funnel_table(scope, request),
+            lost_reasons_table(scope, request),
             members_table(scope, request, agency=agency),
         ],
         total_leads=sum(
@@ -329,4 +414,8 @@ def statistics_table(
         return portals_table(scope, request)
     if key == "listings":
         return listings_table(scope, request)
+    if key == "funnel":
+        return funnel_table(scope, request)
+    if key == "lost_reasons":
+        return lost_reasons_table(scope, request)
     return members_table(scope, request, agency=agency)

@@ -31,6 +31,8 @@ CSV_NAMES = {
     "families": "leads-par-famille",
     "portals": "leads-par-portail",
     "listings": "annonces",
+    "funnel": "entonnoir",
+    "lost_reasons": "raisons-de-perte",
     "members": "reponses-par-membre",
 }
 

@@ -24,7 +24,8 @@ from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
-from leadsportal.followup.models import AgencyLead, LeadFollowup
+from leadsportal.followup.models import AgencyLead, FollowupEvent, LeadFollowup, StageKind
+from leadsportal.followup.pipeline import lost_reasons_of, new_stage_code, pipeline_of
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 # "Answered within the hour": the first status change at most this long after the lead came.
 QUICK_RESPONSE_SECONDS: Final = 3600
 TOP_LISTINGS: Final = 20
+# The kinds of stages a lead moves along, in order (the funnel's path); lost and closed stages
+# are ways out of it.
+PATH_KINDS: Final = frozenset({StageKind.NEW, StageKind.OPEN, StageKind.WON})
 
 
 class Granularity(enum.StrEnum):
@@ -337,3 +341,92 @@ def index_oldest_lead(*, agency: Agency) -> datetime | None:
         agency_id=agency.pk, expires_at__gt=timezone.now()
     ).aggregate(oldest=Min("lead_created_at"))["oldest"]
     return oldest
+
+
+@dataclass(frozen=True)
+class StageCount:
+    code: str
+    name: str
+    kind: str
+    count: int
+
+
+def funnel(*, scope: StatisticsScope) -> list[StageCount]:
+    """How far the period's leads went: for each stage of the agency's pipeline, in order, the
+    leads of the period (created in it, as for the other counts) that reached it, as of now.
+
+    A lead reached a stage of kind new, open or won when it is or was at that stage or at a
+    later one of those kinds (a lead moved from Contacté straight to Visite went through
+    Rendez-vous); it reached a stage of kind lost or closed only if it is or was at that very
+    stage (a lost lead left the path where it stood). "Was" comes from the STATUS history
+    (FollowupEvent); every lead of the period reached the stage of new leads. Three queries:
+    the period's leads, their follow-ups, their status events."""
+    stages = pipeline_of(scope.agency)
+    total = _index_rows(scope).count()
+    followups = (
+        _followups(scope)
+        .filter(lead_id__in=_index_rows(scope).values("lead_id"))
+        .exclude(status=new_stage_code(scope.agency), first_status_change_at__isnull=True)
+    )
+    visited: dict[int, set[str]] = {
+        pk: {status} for pk, status in followups.values_list("pk", "status")
+    }
+    for followup_id, old, new in FollowupEvent.objects.filter(
+        followup_id__in=followups.values("pk"), kind=FollowupEvent.Kind.STATUS
+    ).values_list("followup_id", "old_value", "new_value"):
+        visited.setdefault(followup_id, set()).update((old, new))
+    position = {stage.code: index for index, stage in enumerate(stages)}
+    on_path = {stage.code for stage in stages if stage.kind in PATH_KINDS}
+    reached: dict[str, int] = defaultdict(int)
+    for codes in visited.values():
+        furthest = max((position[code] for code in codes if code in on_path), default=0)
+        for index, stage in enumerate(stages):
+            if stage.kind in PATH_KINDS:
+                if 0 < index <= furthest:
+                    reached[stage.code] += 1
+            elif stage.code in codes:
+                reached[stage.code] += 1
+    return [
+        StageCount(
+            code=stage.code,
+            name=stage.name,
+            kind=stage.kind,
+            count=total if stage.kind == StageKind.NEW else reached[stage.code],
+        )
+        for stage in stages
+    ]
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    reason_id: int | None  # None: lost before the agency had reasons (or without one)
+    label: str
+    archived: bool
+    count: int
+
+
+def lost_reasons(*, scope: StatisticsScope) -> list[ReasonCount]:
+    """The period's leads that are lost now (at a stage of kind lost), per reason, most first;
+    the reasons the agency offers are all listed, archived ones when they count (one query
+    for the counts, one for the reasons)."""
+    lost_codes = [stage.code for stage in pipeline_of(scope.agency) if stage.is_lost]
+    counted = dict(
+        _followups(scope)
+        .filter(status__in=lost_codes, lead_id__in=_index_rows(scope).values("lead_id"))
+        .values_list("lost_reason_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    rows = [
+        ReasonCount(
+            reason_id=reason.pk,
+            label=reason.label,
+            archived=reason.archived,
+            count=counted.get(reason.pk, 0),
+        )
+        for reason in lost_reasons_of(scope.agency, with_archived=True)
+        if not reason.archived or counted.get(reason.pk)
+    ]
+    if counted.get(None):
+        rows.append(ReasonCount(reason_id=None, label="", archived=False, count=counted[None]))
+    return sorted(rows, key=lambda row: -row.count)

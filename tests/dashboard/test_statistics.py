@@ -20,7 +20,8 @@ import pytest
 from leadsportal.dashboard.dates import PARIS, today_in_paris
 from leadsportal.dashboard.labels import portal_label
 from leadsportal.followup.fingerprints import contacts_index_period
-from leadsportal.followup.models import LeadFollowup
+from leadsportal.followup.models import LeadFollowup, LostReason
+from leadsportal.followup.pipeline import reason_archive, stage_add, stage_move, stage_rename
 from leadsportal.followup.records import (
     followup_assignee_set,
     followup_from_lead,
@@ -237,7 +238,7 @@ def test_per_member_assigned_answered_median_and_share_within_the_hour(
     for lead, (member, minutes) in zip(leads, plan, strict=False):
         respond(paris, lead, assignee=member.user, actor=manager.user, minutes=minutes)
     unassigned = followup_from_lead(agency=paris, lead=leads[len(plan)])
-    followup_status_set(followup=unassigned, actor=manager.user, status="clos")
+    followup_status_set(followup=unassigned, actor=manager.user, status="mandat")
 
     html = get_page(manager.client)
     rows = {row[0]: row[1:] for row in table_rows(html, "members")}
@@ -254,6 +255,119 @@ def test_per_member_assigned_answered_median_and_share_within_the_hour(
             "Répondus en moins d'1 h",
         ]
     ]
+
+
+def move(agency, lead, actor, *codes: str, reason: str = "", assignee=None):  # type: ignore[no-untyped-def]
+    """The lead through these stages, in order; a lost stage with the reason of that label."""
+    followup = followup_from_lead(agency=agency, lead=lead)
+    if assignee is not None:
+        followup_assignee_set(followup=followup, actor=None, assignee=assignee)
+    for code in codes:
+        lost = LostReason.objects.get(agency=agency, label=reason) if code == "perdu" else None
+        followup_status_set(followup=followup, actor=actor.user, status=code, lost_reason=lost)
+    return followup
+
+
+def test_the_funnel_counts_the_leads_that_reached_each_stage(manager, agent, paris, month):
+    _first, _last, leads = month
+    assert len(leads) > 6
+    move(paris, leads[0], agent, "contacte", "rendez-vous", "visite")
+    move(paris, leads[1], agent, "contacte", "perdu", reason="Injoignable")
+    move(paris, leads[2], agent, "visite")  # straight to the visit: went through the steps
+    move(paris, leads[3], manager, "contacte", "mandat")  # signed: every step before it
+    move(paris, leads[4], agent, "contacte", "nouveau")  # back to new, but was contacted
+    move(paris, leads[5], agent, "perdu", reason="Hors secteur")
+    total = len(leads)  # every lead of the period reached "Nouveau"
+
+    html = get_page(manager.client)
+    rows = {row[0]: row[1:] for row in table_rows(html, "funnel")}
+    assert list(rows) == [
+        "Nouveau",
+        "Contacté",
+        "Rendez-vous",
+        "Visite",
+        "Offre",
+        "Mandat signé",
+        "Perdu",
+    ]
+    assert {name: number(cells[0]) for name, cells in rows.items()} == {
+        "Nouveau": total,
+        "Contacté": 5,
+        "Rendez-vous": 3,
+        "Visite": 3,
+        "Offre": 1,
+        "Mandat signé": 1,
+        "Perdu": 2,
+    }
+    assert rows["Rendez-vous"][2] == "60 %"  # 3 of the 5 contacted
+    assert rows["Perdu"][2] == "—"  # a way out of the path, not a step of it
+    assert table_rows(html, "funnel", "thead") == [
+        [
+            "Étape",
+            "Leads ayant atteint l'étape",
+            "Part des leads reçus",
+            "Depuis l'étape précédente",
+        ]
+    ]
+    reasons = {row[0]: row[1:] for row in table_rows(html, "lost_reasons")}
+    assert reasons == {
+        "Injoignable": ["1", "50 %"],
+        "Hors secteur": ["1", "50 %"],
+        "Déjà accompagné": ["0", "0 %"],
+        "Projet abandonné": ["0", "0 %"],
+    }
+    assert table_rows(html, "lost_reasons", "tfoot") == [["Total", "2", "100 %"]]
+    # Both are charts with their table, as every table of the page.
+    assert 'data-chart-for="stat-funnel"' in html and 'data-chart-for="stat-lost_reasons"' in html
+
+
+def test_the_funnel_follows_the_pipeline_as_the_manager_edits_it(manager, agent, paris, month):
+    _first, _last, leads = month
+    move(paris, leads[0], agent, "contacte", "visite")
+    stage_rename(agency=paris, code="visite", name="Visite faite")
+    stage_move(agency=paris, code="offre", up=True)  # now before the visit
+    added = stage_add(agency=paris, name="Compromis", kind="open")
+    move(paris, leads[1], agent, added.code)
+    archived = LostReason.objects.get(agency=paris, label="Projet abandonné")
+    move(paris, leads[2], agent, "perdu", reason="Projet abandonné")
+    reason_archive(agency=paris, reason_id=archived.pk)
+
+    html = get_page(manager.client)
+    rows = {row[0]: number(row[1]) for row in table_rows(html, "funnel")}
+    assert list(rows) == [
+        "Nouveau",
+        "Contacté",
+        "Rendez-vous",
+        "Offre",
+        "Visite faite",
+        "Compromis",
+        "Mandat signé",
+        "Perdu",
+    ]
+    # Reaching "Compromis", the last open step, means going through every one before it.
+    # (The visit, now after the offer, counts for the offer too.)
+    assert rows["Contacté"] == 2 and rows["Offre"] == 2 and rows["Visite faite"] == 2
+    assert rows["Compromis"] == 1 and rows["Mandat signé"] == 0 and rows["Perdu"] == 1
+    reasons = {row[0]: row[1] for row in table_rows(html, "lost_reasons")}
+    assert reasons["Projet abandonné (archivée)"] == "1"
+
+
+def test_an_agents_funnel_counts_their_own_leads(manager, agent, paris, month):
+    _first, _last, leads = month
+    move(paris, leads[0], agent, "contacte", "visite", assignee=agent.user)
+    move(paris, leads[1], agent, "contacte", "perdu", reason="Injoignable", assignee=agent.user)
+    move(paris, leads[2], manager, "contacte", "mandat", assignee=manager.user)
+    html = get_page(agent.client)
+    rows = {row[0]: number(row[1]) for row in table_rows(html, "funnel")}
+    assert rows["Nouveau"] == 2 and rows["Contacté"] == 2 and rows["Visite"] == 1
+    assert rows["Mandat signé"] == 0 and rows["Perdu"] == 1
+    assert table_rows(html, "lost_reasons", "tfoot") == [["Total", "1", "100 %"]]
+
+
+def test_no_lost_lead_says_so(manager, month):
+    html = get_page(manager.client)
+    assert 'data-testid="stat-empty-lost_reasons"' in html
+    assert "Aucun lead de la période n'est perdu." in unescape(html)
 
 
 def test_an_agent_sees_the_same_page_over_their_own_leads(manager, agent, paris, month):
@@ -303,10 +417,13 @@ def test_the_page_and_its_csvs_make_no_upstream_call(manager, sandbox, month):
 # --- CSV -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["families", "portals", "listings", "members"])
+@pytest.mark.parametrize(
+    "key", ["families", "portals", "listings", "funnel", "lost_reasons", "members"]
+)
 def test_each_tables_csv_reads_back_to_the_tables_numbers(manager, agent, paris, month, key):
     first, last, leads = month
     respond(paris, leads[0], assignee=agent.user, actor=manager.user, minutes=42)
+    move(paris, leads[1], manager, "contacte", "perdu", reason="Injoignable")
     html = get_page(manager.client)
     shown = table_rows(html, key)
     totals = table_rows(html, key, "tfoot")
@@ -434,7 +551,9 @@ def test_the_query_counts_do_not_grow_with_the_period(
     manager, month, django_assert_max_num_queries
 ):
     manager.client.get(URL)  # the session and the memberships once
-    with django_assert_max_num_queries(14):
+    # 14, and the funnel's three (the period's leads, their follow-ups, their stage changes)
+    # and the lost reasons' two (the counts, the agency's reasons).
+    with django_assert_max_num_queries(19):
         get_page(manager.client, start=(today_in_paris() - timedelta(days=360)).isoformat())
 
 
