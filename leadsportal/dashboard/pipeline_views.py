@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
@@ -39,6 +40,15 @@ from leadsportal.followup.pipeline import (
 )
 
 TEMPLATE = "dashboard/pipeline.html"
+# What each kind of stage means, as the editor says it (its own words: "en cours" elsewhere is
+# an export being built).
+KIND_LABELS = {
+    StageKind.NEW: pgettext_lazy("stage kind", "nouveaux leads"),
+    StageKind.OPEN: pgettext_lazy("stage kind", "en cours"),
+    StageKind.WON: pgettext_lazy("stage kind", "gagné"),
+    StageKind.LOST: pgettext_lazy("stage kind", "perdu"),
+    StageKind.CLOSED: pgettext_lazy("stage kind", "terminé"),
+}
 
 
 def _reason_id(request: AgencyRequest) -> int:
@@ -103,14 +113,14 @@ def _context(agency: Agency, **extra: Any) -> dict[str, Any]:
             "first": index == 1,  # right after the stage of new leads, which stays first
             "last": index == len(stages) - 1,
             "badge_class": STATUS_BADGES.get(StageKind(stage.kind), "badge--info"),
-            "kind_label": StageKind(stage.kind).label,
+            "kind_label": KIND_LABELS.get(StageKind(stage.kind), stage.kind),
         }
         for index, stage in enumerate(stages)
     ]
     return {
         "rows": rows,
         "reasons": lost_reasons_of(agency, with_archived=True),
-        "kinds": [(kind.value, kind.label) for kind in ADDABLE_KINDS],
+        "kinds": [(kind.value, KIND_LABELS[kind]) for kind in ADDABLE_KINDS],
         "name_max": STAGE_NAME_MAX_LENGTH,
         "label_max": REASON_LABEL_MAX_LENGTH,
         **extra,
