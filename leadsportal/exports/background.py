@@ -234,8 +234,8 @@ def background_exports_abandon(*, now: datetime | None = None) -> int:
     )
     count = 0
     for records, error in (
-        (stalled, "interrompu : le worker s'est arrêté"),
-        (never_started, "jamais démarré : aucun worker"),
+        (stalled, "interrompu : le service d'export s'est arrêté"),
+        (never_started, "jamais démarré : aucun service d'export n'a répondu"),
     ):
         for record in records:
             export_file_discard(record=record)

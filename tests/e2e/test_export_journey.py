@@ -1,4 +1,5 @@
-"""Journey 4: a manager exports the list on screen; the files hold every lead of the list."""
+"""Journey 4: a manager exports the list on screen; the files hold every lead of the list, and a
+long list's file is prepared in the background, followed on its page, then downloaded."""
 
 from __future__ import annotations
 
@@ -9,15 +10,26 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from leadsportal.dashboard.dates import today_in_paris
-from tests.e2e.helpers import all_ids, criteria, expect_list, expected_page, htmx_swap, shown_total
+from tests.e2e.helpers import (
+    all_ids,
+    criteria,
+    expect_list,
+    expected_page,
+    htmx_swap,
+    number,
+    shown_total,
+)
+from tests.exports.worker import export_worker
 
 pytestmark = pytest.mark.browser
 
 ID_HEADER = "Identifiant du lead"
+AXE = Axe()
 
 
 def download(page: Page, label: str) -> tuple[str, Path]:
@@ -82,3 +94,77 @@ def test_it_exports_the_list_on_screen_as_csv_and_xlsx(browse, paris, make_membe
     # Still the same list on screen after three downloads.
     expect(page).to_have_url(re.compile(rf"portal={portal}\b"))
     expect_list(page, listed)
+
+
+def test_a_long_list_is_prepared_in_the_background_then_downloaded(
+    browse, paris, make_member, sandbox, tmp_path
+):
+    """More than 1,000 leads: the click leads to a progress page fed by a real worker process;
+    the file it offers holds every lead of the list."""
+    manager = make_member("manager.paris", (paris, "manager"))
+    today = today_in_paris()
+    start = today - timedelta(days=90)
+    expected_ids = all_ids(paris, search=criteria(start, today))
+    assert len(expected_ids) > 1000
+    with export_worker(tmp_path):
+        page = browse(
+            manager,
+            path=f"/leads/?start={start.isoformat()}&end={today.isoformat()}",
+            viewport={"width": 1440, "height": 900},
+        )
+        page.get_by_test_id("export-menu").locator("summary").click()
+        expect(page.get_by_test_id("export-background-note")).to_contain_text("arrière-plan")
+        sandbox.latency_ms = 500  # a few seconds of work: the bar is seen moving
+        page.get_by_role("link", name="CSV (Excel FR)", exact=True).click()
+
+        expect(page).to_have_url(re.compile(r"/exports/\d+/$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Export de leads")
+        bar = page.get_by_test_id("export-bar")
+        expect(bar).to_be_visible()
+        assert int(bar.get_attribute("max") or 0) == len(expected_ids)
+        # The worker has written a page (the bar is filling, or full if it was quick).
+        page.wait_for_function(
+            "() => Number(document.querySelector('[data-testid=export-bar]').value) > 0",
+            timeout=60_000,
+        )
+        browse.screenshot(page, "progress-1440")
+        # The same page on a phone, in English.
+        phone = browse(
+            manager,
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+        )
+        phone.context.add_cookies(
+            [{"name": "django_language", "value": "en", "url": browse.base_url}]
+        )
+        phone.goto(page.url)
+        expect(phone.locator("html")).to_have_attribute("lang", "en")
+        expect(phone.get_by_test_id("export-bar")).to_be_visible()
+        browse.screenshot(phone, "progress-390-en")
+        # Without JavaScript, the page refreshes itself until the file is there.
+        plain = browse(
+            manager, path=page.url.removeprefix(browse.base_url), java_script_enabled=False
+        )
+
+        # htmx swaps the progress in place until the file is offered.
+        download_link = page.get_by_test_id("export-download")
+        expect(download_link).to_be_visible(timeout=90_000)
+        total = number(len(expected_ids))
+        expect(page.get_by_test_id("export-counts")).to_contain_text(
+            re.compile(f"{total} leads sur {total}")
+        )
+        assert page.get_by_test_id("export-progress").get_attribute("hx-trigger") is None
+        with page.expect_download() as info:
+            download_link.click()
+        file = info.value
+        assert file.failure() is None
+        assert re.fullmatch(r"leads-agence-paris-demo-tous-[\d-]+\.csv", file.suggested_filename)
+        rows = csv_rows(Path(file.path()), ";")
+        assert [row[ID_HEADER] for row in rows] == expected_ids
+        expect(phone.get_by_test_id("export-download")).to_be_visible(timeout=30_000)
+        expect(plain.get_by_test_id("export-download")).to_be_visible(timeout=30_000)
+        browse.screenshot(page, "ready-1440")
+        browse.screenshot(phone, "ready-390-en")
+        for shown in (page, phone):
+            assert AXE.run(shown).response["violations"] == []

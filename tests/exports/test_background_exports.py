@@ -98,7 +98,7 @@ def test_a_long_list_is_prepared_in_the_background_then_offered(manager, sandbox
     assert access.user == manager.user and access.lead_count == len(leads)
     assert set(access.leads.values_list("lead_id", flat=True)) == {lead.lead_id for lead in leads}
     history = text(manager.client.get("/exports/historique/"))
-    assert "terminé" in history and "télécharger" in history and record.file_name in history
+    assert "terminé" in history and f'href="/exports/{record.pk}/">télécharger' in history
 
 
 def test_the_menu_of_a_long_list_says_the_file_will_be_prepared(manager, long_list):
@@ -241,7 +241,7 @@ def test_a_job_whose_worker_died_ends_failed(manager, long_list):
     assert background_exports_abandon(now=timezone.now() + timedelta(minutes=5)) == 0
     assert background_exports_abandon(now=timezone.now() + timedelta(minutes=11)) == 1
     page = text(manager.client.get(f"/exports/{record.pk}/"))
-    assert "L'export n'a pas abouti" in page and "le worker s'est arrêté" in page
+    assert "L'export n'a pas abouti" in page and "le service d'export s'est arrêté" in page
     assert "Relancer l'export" in page
 
 
