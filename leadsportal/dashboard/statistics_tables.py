@@ -310,7 +310,7 @@ def funnel_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTabl
         ),
         columns=[
             Column(_("Étape"), kind="text"),
-            Column(_("Leads ayant atteint l'étape"), charted=True),
+            Column(_("Leads"), charted=True),
             Column(_("Part des leads reçus"), kind="share"),
             Column(_("Depuis l'étape précédente"), kind="share"),
         ],

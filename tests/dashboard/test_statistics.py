@@ -304,7 +304,7 @@ def test_the_funnel_counts_the_leads_that_reached_each_stage(manager, agent, par
     assert table_rows(html, "funnel", "thead") == [
         [
             "Étape",
-            "Leads ayant atteint l'étape",
+            "Leads",
             "Part des leads reçus",
             "Depuis l'étape précédente",
         ]

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from leadsportal.dashboard.dates import today_in_paris
 from leadsportal.dashboard.labels import portal_label
 from leadsportal.followup.fingerprints import contacts_index_period
+from leadsportal.followup.models import LostReason
 from leadsportal.followup.records import (
     followup_assignee_set,
     followup_from_lead,
@@ -52,6 +53,15 @@ def indexed_quarter(paris, manager, agent):  # type: ignore[no-untyped-def]
                 status="contacte",
                 now=lead.meta.creation_date + timedelta(minutes=minutes),
             )
+    # One lost after the call: the funnel and the lost reasons count it.
+    lost = followup_from_lead(agency=paris, lead=leads[4])
+    followup_status_set(followup=lost, actor=manager, status="contacte")
+    followup_status_set(
+        followup=lost,
+        actor=manager,
+        status="perdu",
+        lost_reason=LostReason.objects.get(agency=paris, label="Injoignable"),
+    )
     return leads
 
 
@@ -78,7 +88,7 @@ def test_a_manager_reads_the_statistics_and_downloads_a_table(
     expect(page.get_by_role("heading", level=1)).to_have_text("Statistiques")
     expect(page.get_by_test_id("statistics-summary")).to_contain_text(f"{len(leads)} leads")
     # Every table has its chart, drawn by the vendored Chart.js from the table's own cells.
-    expect(page.locator(".stat-chart canvas")).to_have_count(4)
+    expect(page.locator(".stat-chart canvas")).to_have_count(6)
     for canvas in page.locator(".stat-chart canvas").all():
         box = canvas.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 150
@@ -94,6 +104,11 @@ def test_a_manager_reads_the_statistics_and_downloads_a_table(
     expect(first_row.locator("td").first).to_have_text(re.compile(rf"^{top_count}$"))
     members = page.get_by_test_id("stat-members")
     expect(members.locator("tbody tr", has_text="agent.paris")).to_contain_text("3")
+    # The funnel: every lead of the period is new, four were contacted, one of them is lost.
+    funnel = table_counts(page, "funnel")
+    assert funnel["Nouveau"] == len(leads)
+    assert (funnel["Contacté"], funnel["Rendez-vous"], funnel["Perdu"]) == (4, 0, 1)
+    assert table_counts(page, "lost_reasons")["Injoignable"] == 1
     assert not page_scrolls_sideways(page)
     assert overflowing_elements(page) == []
     browse.screenshot(page, "month")
@@ -123,7 +138,7 @@ def test_a_manager_reads_the_statistics_and_downloads_a_table(
     expect(page.get_by_role("link", name="3 derniers mois")).to_have_attribute(
         "aria-current", "true"
     )
-    expect(page.locator(".stat-chart canvas")).to_have_count(4)
+    expect(page.locator(".stat-chart canvas")).to_have_count(6)
     assert not page_scrolls_sideways(page)
     assert overflowing_elements(page) == []
     browse.screenshot(page, "quarter")
@@ -149,10 +164,10 @@ def test_without_javascript_every_table_is_there(browse, paris, make_member):
 
     page = browse(manager, path="/statistiques/", java_script_enabled=False, **DESKTOP)
 
-    for key in ("families", "portals", "listings", "members"):
+    for key in ("families", "portals", "listings", "funnel", "lost_reasons", "members"):
         expect(page.get_by_test_id(f"stat-{key}")).to_be_visible()
     expect(page.locator("canvas")).to_have_count(0)
-    expect(page.locator(".stat-chart")).to_have_count(4)
+    expect(page.locator(".stat-chart")).to_have_count(6)
     for chart in page.locator(".stat-chart").all():
         expect(chart).to_be_hidden()
     assert sum(table_counts(page, "portals").values()) == len(leads)
