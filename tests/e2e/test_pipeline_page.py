@@ -10,13 +10,18 @@ from playwright.sync_api import Page, expect
 from leadsportal.followup.models import LeadFollowup
 from leadsportal.followup.pipeline import pipeline_of
 from tests.e2e.helpers import htmx_swap, overflowing_elements, page_scrolls_sideways
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_phone_layout import PHONE
 
 pytestmark = pytest.mark.browser
 
 PARIS = "agence-paris-demo"
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
-SCREENS = {"desktop": DESKTOP, "phone": PHONE}
+SCREENS = {
+    "desktop": DESKTOP,
+    "laptop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": PHONE,
+}
 
 
 def in_english(page: Page, base_url: str) -> None:
@@ -87,6 +92,7 @@ def test_a_manager_edits_the_pipeline_from_the_settings(browse, paris, make_memb
         page.get_by_test_id("reason-add").get_by_role("button", name="Ajouter la raison").click()
     expect(page.get_by_test_id("reason-row")).to_have_count(5)
     fits(page)
+    assert violations(page) == []
     browse.screenshot(page, "fr")
     assert [stage.name for stage in pipeline_of(paris)][:4] == [
         "Nouveau",
@@ -149,6 +155,7 @@ def test_an_agent_marks_a_lead_lost_with_its_reason(browse, paris, make_member, 
     )
     expect(panel.get_by_label("Raison de la perte")).to_be_visible()
     fits(page)
+    assert violations(page) == []
     browse.screenshot(page, "lost")
     followup = LeadFollowup.objects.get(lead_id=lead_id)
     assert followup.status == "perdu" and followup.lost_reason.label == "Injoignable"
