@@ -244,6 +244,8 @@ def audit_description(family: str, audit: Mapping[str, Any]) -> str:
         parts.append(_("sans réponse depuis plus d'1 h"))
     if audit.get("unread"):
         parts.append(_("non lus"))
+    if isinstance(audit.get("selection"), int):
+        parts.append(_("sélection de %(count)s leads") % {"count": audit["selection"]})
     return " · ".join(parts)
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.members import member_label
+from leadsportal.dashboard.bulk_bar import bulk_bar
 from leadsportal.dashboard.forms import ListingPageForm
 from leadsportal.dashboard.marks import lead_page_marks, missing_on_page, page_of_ids
 from leadsportal.dashboard.pages import (
@@ -277,13 +278,17 @@ def reminders_due(request: AgencyRequest) -> HttpResponse:
     leads = result.page.leads if result.page else ()
     back_url = query.page_url(query.page) if query else request.get_full_path()
     table = TABLES[LeadFamily.ALL](
-        leads, back_url=back_url, marks=lead_page_marks(membership=request.membership, leads=leads)
+        leads,
+        back_url=back_url,
+        marks=lead_page_marks(membership=request.membership, leads=leads),
+        selectable=True,
     )
     context = {
         "form": form,
         "query": query,
         "table": table,
         "result": result,
+        "bulk": bulk_bar(request, list_url=request.get_full_path()),
         "ready_views": ready_views(),
         "current_view_url": reverse("dashboard:reminders_due"),
         "unavailable_leads": missing_on_page(result.page),

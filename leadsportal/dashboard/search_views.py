@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from leadsportal.agencies.access import AgencyRequest, agency_required
+from leadsportal.dashboard.bulk_bar import bulk_bar
 from leadsportal.dashboard.forms import SearchForm
 from leadsportal.dashboard.marks import lead_page_marks, missing_on_page, page_of_ids
 from leadsportal.dashboard.pages import ListResult, fetch_page, pagination, respond
@@ -38,13 +39,17 @@ def search(request: AgencyRequest) -> HttpResponse:
     leads = result.page.leads if result.page else ()
     back_url = query.page_url(query.page) if query else request.get_full_path()
     table = TABLES[LeadFamily.ALL](
-        leads, back_url=back_url, marks=lead_page_marks(membership=request.membership, leads=leads)
+        leads,
+        back_url=back_url,
+        marks=lead_page_marks(membership=request.membership, leads=leads),
+        selectable=True,
     )
     context = {
         "form": form,
         "query": query,
         "table": table,
         "result": result,
+        "bulk": bulk_bar(request, list_url=request.get_full_path()),
         "unavailable_leads": missing_on_page(result.page),
         **pagination(result.page, query),
     }

@@ -46,6 +46,9 @@ class Texts:
         self.timeframes = {code: esc(label) for code, label in labels.SALE_TIMEFRAMES.items()}
         self.estimation = esc(gettext("Estimation"))
         self.search = esc(gettext("Recherche"))
+        self.select_label = gettext("Sélectionner : %(lead)s")
+        self.erased_plain = gettext("Données effacées (RGPD)")
+        self.no_name_plain = gettext("(sans nom)")
         # Said before the number to screen readers: on a phone's card the link is a button.
         self.call = esc(gettext("Appeler"))
 
@@ -87,6 +90,8 @@ def _label(mapping: dict[str, str], code: str | None) -> str:
 class LeadTable(tables.Table):
     """Each `render_<column>(record)` returns the cell's HTML, every value escaped once."""
 
+    # A checkbox per row for the bulk actions (dashboard/_bulk_bar.html), on lists that have them.
+    select = tables.Column(verbose_name=_("Sélection"), empty_values=())
     date = tables.Column(verbose_name=_("Date"), empty_values=())
     contact = tables.Column(verbose_name=_("Contact"), empty_values=())
     phone = tables.Column(verbose_name=_("Téléphone"), empty_values=())
@@ -98,12 +103,21 @@ class LeadTable(tables.Table):
         orderable = False
         template_name = "dashboard/table.html"
         attrs = {"class": "table leads-table"}
-        sequence = ("date", "contact", "phone", "email", "...", "portal", "followup")
+        sequence = ("select", "date", "contact", "phone", "email", "...", "portal", "followup")
 
     def __init__(
-        self, data: Any, *, back_url: str = "", marks: PageMarks | None = None, **kwargs: Any
+        self,
+        data: Any,
+        *,
+        back_url: str = "",
+        marks: PageMarks | None = None,
+        selectable: bool = False,
+        **kwargs: Any,
     ) -> None:
         self.back_url = back_url
+        self.selectable = selectable
+        if not selectable:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "select")
         # New / "déjà connu" / follow-up of each row, computed for the whole page beforehand.
         self.marks = marks or PageMarks()
         # Subclasses do not inherit Meta; these hold for every family's table.
@@ -123,10 +137,23 @@ class LeadTable(tables.Table):
         """The header cells, written once (django-tables2's bound columns rebuild their
         attributes at each lookup)."""
         cells = [
-            f'<th scope="col" {_cell_attrs(column, "th")}>{conditional_escape(column.header)}</th>'
+            f'<th scope="col" {_cell_attrs(column, "th")}>{self._header(column)}</th>'
             for column in self.columns
         ]
         return mark_safe("".join(cells))  # noqa: S308 - headers are escaped above
+
+    def _header(self, column: Any) -> str:
+        header = str(conditional_escape(column.header))
+        if column.name != "select":
+            return header
+        # "All on this page": a script's shortcut (static/js/app.js shows it); without it the
+        # bulk bar's "Toute la page" does the same.
+        label = esc(gettext("Sélectionner tous les leads de la page"))
+        return (
+            f'<span class="visually-hidden">{header}</span>'
+            f'<input type="checkbox" class="page-select" data-select-page hidden'
+            f' aria-label="{label}">'
+        )
 
     def body_html(self) -> SafeString:
         """The rows of the page, each cell from its column's render_<name>(record).
@@ -158,6 +185,20 @@ class LeadTable(tables.Table):
 
     def render_date(self, record: Lead) -> str:
         return paris_datetime(record.meta.creation_date)
+
+    def render_select(self, record: Lead) -> str:
+        # The form is the bulk bar's, above the table: a checkbox needs no form around it.
+        contact = record.contact
+        name = (
+            self.texts.erased_plain
+            if contact.is_erased
+            else contact.full_name or self.texts.no_name_plain
+        )
+        label = esc(self.texts.select_label % {"lead": name})
+        return (
+            f'<input type="checkbox" name="lead" value="{esc(record.lead_id)}" form="bulk-form"'
+            f' class="row-select" aria-label="{label}">'
+        )
 
     def render_contact(self, record: Lead) -> str:
         contact = record.contact
@@ -311,6 +352,7 @@ class AllLeadTable(LeadTable):
 
     class Meta(LeadTable.Meta):
         sequence = (
+            "select",
             "date",
             "lead_type",
             "contact",

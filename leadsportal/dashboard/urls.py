@@ -2,6 +2,7 @@ from django.urls import path
 
 from leadsportal.dashboard import (
     access_views,
+    bulk_views,
     followup_views,
     live_views,
     pipeline_views,
@@ -20,6 +21,9 @@ urlpatterns = [
     path("leads/", views.lead_list, name="leads"),
     path("leads/<slug:family_slug>/", views.lead_list, name="family_leads"),
     path("lead/<str:lead_id>/", views.lead_detail, name="lead_detail"),
+    # Bulk actions on a list's leads, and their undo (one minute).
+    path("selection/", bulk_views.bulk_change, name="bulk"),
+    path("selection/annuler/", bulk_views.bulk_change_undo, name="bulk_undo"),
     path("annonces/<int:classified_id>/leads/", views.classified_leads, name="classified_leads"),
     path("annonces/suggestions/", views.listing_suggestions, name="listing_suggestions"),
     # The follow-up of leads (records in leadsportal.followup).

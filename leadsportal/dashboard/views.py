@@ -29,6 +29,7 @@ from django.views.decorators.vary import vary_on_headers
 from leadsportal.agencies.access import AgencyRequest, agency_required, user_memberships
 from leadsportal.agencies.models import Membership
 from leadsportal.agencies.upstream import lead_get, leads_search, listing_leads
+from leadsportal.dashboard.bulk_bar import bulk_bar
 from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
 from leadsportal.dashboard.forms import (
     MAX_CLASSIFIED_ID,
@@ -124,7 +125,7 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     leads = result.page.leads if result.page else ()
     marks = lead_page_marks(membership=request.membership, leads=leads)
     back_url = query.page_url(query.page) if query else request.get_full_path()
-    table = TABLES[tab.family](leads, back_url=back_url, marks=marks)
+    table = TABLES[tab.family](leads, back_url=back_url, marks=marks, selectable=True)
     context = {
         "tab": tab,
         "tab_links": [(item, query.tab_url(item) if query else item.url) for item in TABS],
@@ -137,6 +138,7 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         "table": table,
         "result": result,
         "list_url": request.path,
+        "bulk": bulk_bar(request, list_url=request.get_full_path()),
         **pagination(result.page, query),
         **lead_list_extras(membership=request.membership, query=query, page=result.page),
     }
@@ -175,6 +177,7 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
         back_url=query.page_url(query.page) if query else request.get_full_path(),
         exclude=("listing",),
         marks=lead_page_marks(membership=request.membership, leads=leads),
+        selectable=True,
     )
     context = {
         "classified_id": classified_id,
@@ -184,6 +187,7 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
         "table": table,
         "result": result,
         "list_url": request.path,
+        "bulk": bulk_bar(request, list_url=request.get_full_path()),
         **pagination(result.page, query),
     }
     return respond(

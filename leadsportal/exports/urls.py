@@ -13,6 +13,7 @@ urlpatterns = [
         name="classified_leads",
     ),
     path("exports/historique/", views.history, name="history"),
+    path("exports/selection/", views.export_selection, name="selection"),
     path("exports/<int:export_id>/", views.export_job, name="job"),
     path("exports/<int:export_id>/fichier/", views.export_download, name="download"),
 ]

@@ -59,9 +59,29 @@
     return document.querySelectorAll("#live-toasts .toast[data-kind=reminder]").length;
   }
 
+  // Reminders beyond the toasts shown: counted, and gathered in one link to "À rappeler".
+  var moreReminders = 0;
+
+  function showMoreReminders(holder) {
+    var link = holder.querySelector("[data-more-reminders-link]");
+    if (!moreReminders) {
+      if (link) link.remove();
+      return;
+    }
+    if (!link) {
+      link = document.createElement("a");
+      link.className = "toast toast--mine toast--more";
+      link.setAttribute("data-more-reminders-link", "");
+      link.setAttribute("data-testid", "more-reminders");
+      link.href = holder.dataset.remindersUrl || "/a-rappeler/";
+      holder.appendChild(link);
+    }
+    link.textContent = "+" + moreReminders + " " + (holder.dataset.moreReminders || "");
+  }
+
   function showTitleCount() {
     var title = baseTitle();
-    var count = unseenLeads + dueReminders();
+    var count = unseenLeads + dueReminders() + moreReminders;
     document.title = count > 0 ? "(" + count + ") " + title : title;
   }
 
@@ -148,8 +168,14 @@
   }
 
   function trimToasts(holder) {
-    var shown = holder.querySelectorAll(".toast:not([hidden])");
-    for (var k = MAX_TOASTS; k < shown.length; k++) shown[k].remove();
+    var shown = holder.querySelectorAll(".toast:not([hidden]):not([data-more-reminders-link])");
+    for (var k = MAX_TOASTS; k < shown.length; k++) {
+      // A reminder was told once (the server will not tell it again): it is not dropped
+      // silently, it joins the count of the link to "À rappeler".
+      if (shown[k].dataset.kind === "reminder") moreReminders += 1;
+      shown[k].remove();
+    }
+    showMoreReminders(holder);
     holder.querySelectorAll("[data-kind=assigned][hidden]").forEach(function (marker) {
       marker.remove();
     });
@@ -520,5 +546,63 @@
       if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
       region.focus({ preventScroll: true });
     }
+  });
+})();
+
+// Bulk actions: "all on this page" in the table's header, shift-click for a range of rows, the
+// count of ticked rows on the bar's button; ticking a row opens the bar. Without this file the
+// bar's "toute la page" and "toute la liste" do the same.
+(function () {
+  "use strict";
+  var lastTicked = null;
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("input.row-select[form=bulk-form]"));
+  }
+
+  function refresh() {
+    var all = rows();
+    var ticked = all.filter(function (box) { return box.checked; }).length;
+    var count = document.querySelector("[data-bulk-count]");
+    if (count) count.textContent = ticked ? "(" + ticked + ")" : "";
+    var header = document.querySelector("input[data-select-page]");
+    if (header) {
+      header.hidden = all.length === 0;
+      header.checked = all.length > 0 && ticked === all.length;
+      header.indeterminate = ticked > 0 && ticked < all.length;
+    }
+    if (ticked) {
+      var bar = document.querySelector("details.bulk-bar");
+      if (bar && !bar.open) bar.open = true;
+      var selected = document.querySelector("#bulk-form input[name=scope][value=selected]");
+      if (selected) selected.checked = true;
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement)) return;
+    if (box.matches("input[data-select-page]")) {
+      rows().forEach(function (row) { row.checked = box.checked; });
+      refresh();
+      return;
+    }
+    if (!box.matches("input.row-select")) return;
+    var all = rows();
+    if (event.shiftKey && lastTicked && all.indexOf(lastTicked) >= 0) {
+      var from = all.indexOf(lastTicked);
+      var to = all.indexOf(box);
+      var low = Math.min(from, to);
+      var high = Math.max(from, to);
+      for (var i = low; i <= high; i++) all[i].checked = box.checked;
+    }
+    lastTicked = box;
+    refresh();
+  });
+
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:afterSettle", function () {
+    lastTicked = null;
+    refresh();
   });
 })();
