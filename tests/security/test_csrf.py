@@ -39,7 +39,7 @@ def routes_with_parameters() -> Iterator[tuple[str, list[str]]]:
                 yield name, params + own
 
     for name, params in walk(get_resolver().url_patterns, "", []):
-        if not name.startswith("sandbox:"):
+        if not name.startswith(("sandbox:", "seeker_sandbox:")):
             yield name, params
 
 

@@ -84,7 +84,7 @@ def header_problems(response: HttpResponse) -> list[str]:
 
 
 def named_routes() -> set[str]:
-    """Every named route of the project (namespaced), except the sandbox's fake remote API."""
+    """Every named route of the project (namespaced), except the sandboxes' fake remote APIs."""
 
     def walk(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
         for pattern in patterns:
@@ -94,7 +94,7 @@ def named_routes() -> set[str]:
             elif pattern.name:
                 yield f"{namespace}:{pattern.name}" if namespace else pattern.name
 
-    return {name for name in walk(get_resolver().url_patterns) if not name.startswith("sandbox:")}
+    return {name for name in walk(get_resolver().url_patterns) if not name.startswith(("sandbox:", "seeker_sandbox:"))}
 
 
 @dataclass
@@ -226,6 +226,27 @@ def visit_agent_pages(walk: Walk, agent: LoggedIn, sample: Sample) -> None:
     walk.visit(
         client, reverse("dashboard:reminder_action", args=[999999]), method="post", expect=404
     )
+    # Bulk actions on a list and their undo (bulk_views.py), and the selection's export.
+    bulk = reverse("dashboard:bulk")
+    walk.visit(client, bulk, method="post", data={"list": "/leads/"}, expect=303)
+    walk.visit(
+        client,
+        bulk,
+        method="post",
+        data={"list": "/leads/", "scope": "selected", "lead": [first], "action": "read"},
+        expect=303,
+    )
+    walk.visit(
+        client, reverse("dashboard:bulk_undo"), method="post", data={"token": "x"}, expect=303
+    )
+    walk.visit(client, "/leads/")  # the list that shows the bulk notice
+    walk.visit(
+        client,
+        reverse("exports:selection"),
+        method="post",
+        data={"list": "/leads/", "scope": "selected", "lead": [first]},
+        expect=403,  # an agent, and the agency keeps exports to its managers
+    )
     attempt = reverse("dashboard:contact_attempt", args=[first])
     walk.visit(client, attempt, method="post", data={"channel": "call"}, expect=204)
     walk.visit(client, attempt, method="post", data={"channel": "fax"}, expect=400)
@@ -340,6 +361,12 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
     walk.visit(client, reverse("exports:leads") + "?format=pdf", expect=400)
     walk.visit(client, reverse("exports:leads") + "?format=csv&start=nonsense", expect=400)
     walk.visit(client, reverse("exports:history"))
+    walk.visit(
+        client,
+        reverse("exports:selection"),
+        method="post",
+        data={"list": "/leads/", "scope": "page", "page_lead": [sample.lead_ids[0]]},
+    )
     # A list longer than LEADS_EXPORT_BACKGROUND_PAGES: its job (run here), its page, its file.
     with override_settings(LEADS_EXPORT_BACKGROUND_PAGES=1):
         queued = walk.visit(client, reverse("exports:leads") + "?format=csv", expect=302)
