@@ -1,11 +1,18 @@
 """Fixtures shared by the dashboard, export and follow-up tests: agencies wired to the live
-sandbox, their members, and logged-in test clients."""
+sandboxes, their members, and logged-in test clients.
+
+`upstream` runs a test once per upstream (GSL Customer Leads v2, AVIV Seeker Leads v1): an agency
+on that upstream's embedded sandbox, a way to add a lead there, and an oracle computed from the
+sandbox's own data (what the list should show), so that the dashboard's behaviour is checked
+the same way whichever API an agency uses."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,12 +21,16 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from leadsportal import seeker_api
 from leadsportal.agencies.models import Agency, Membership, clear_credentials_cache
-from leadsportal.leads_api import get_client
+from leadsportal.leads_api import Lead, LeadFamily, PageRequest, SearchCriteria, get_client
 
 PASSWORD = "Correct-horse-42"
 PARIS_CLIENT = ("agence-paris-demo", "paris-demo-secret")
 LYON_CLIENT = ("agence-lyon-demo", "lyon-demo-secret")
+BORDEAUX_CLIENT = ("agence-bordeaux-demo", "bordeaux-demo-secret")
+NANTES_CLIENT = ("agence-nantes-demo", "nantes-demo-secret")
+SEEKER_API_PATH = "/seeker-sandbox/seeker-leads/v1"
 
 
 @pytest.fixture(autouse=True)
@@ -33,10 +44,12 @@ def _isolated_caches() -> Iterator[None]:
     # Tokens and decrypted secrets of one test must not leak into the next one.
     cache.clear()
     get_client.cache_clear()
+    seeker_api.get_client.cache_clear()
     clear_credentials_cache()
     yield
     cache.clear()
     get_client.cache_clear()
+    seeker_api.get_client.cache_clear()
     clear_credentials_cache()
 
 
@@ -45,6 +58,40 @@ def _agency(name: str, client: tuple[str, str], base_url: str, **fields: object)
     agency.set_client_secret(client[1])
     agency.save()
     return agency
+
+
+def _seeker_agency(name: str, client: tuple[str, str], server_url: str, **fields: object) -> Agency:
+    return _agency(
+        name,
+        client,
+        server_url + SEEKER_API_PATH,
+        upstream=Agency.Upstream.SEEKER_V1,
+        **fields,
+    )
+
+
+@pytest.fixture
+def seeker_state(sandbox_server):  # type: ignore[no-untyped-def]
+    """The Seeker sandbox's control object (leadsportal.seeker_sandbox.state.state), reset
+    around the test, with no latency and no faults whatever the shell exports."""
+    from leadsportal.seeker_sandbox.state import state
+
+    state.set_baseline(latency_ms=0, fault_rate=0.0)
+    state.reset()
+    yield state
+    state.join_deliveries()
+    state.reset()
+
+
+@pytest.fixture
+def bordeaux(db: None, sandbox_server, seeker_state) -> Agency:  # type: ignore[no-untyped-def]
+    """An agency on AVIV Seeker Leads v1 (the embedded Seeker sandbox)."""
+    return _seeker_agency("Agence Bordeaux Démo", BORDEAUX_CLIENT, sandbox_server.url)
+
+
+@pytest.fixture
+def nantes(db: None, sandbox_server, seeker_state) -> Agency:  # type: ignore[no-untyped-def]
+    return _seeker_agency("Agence Nantes Démo", NANTES_CLIENT, sandbox_server.url)
 
 
 @pytest.fixture
@@ -129,3 +176,158 @@ def add_lead(sandbox) -> Callable[..., str]:  # type: ignore[no-untyped-def]
         return str(sandbox.add_lead(client_id, lead_type=lead_type, **overrides))
 
     return add
+
+
+# --- One test, both upstreams ---------------------------------------------------------------
+
+
+def _seeker_family(category: str, intention: str | None) -> LeadFamily:
+    """The tab a Seeker sandbox row belongs to (docs/UPSTREAMS.md, "Families")."""
+    if category == "CALL_TRACKING":
+        return LeadFamily.CALL_TRACKING
+    if category == "CLASSIFIED":
+        return LeadFamily.CLASSIFIED
+    if intention == "SELL":
+        return LeadFamily.SELLER
+    if category == "PROPERTY_SEARCH":
+        return LeadFamily.PROPERTY_SEARCH
+    return LeadFamily.AGENCY
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a list should hold, by the sandbox's own data: its ids in order and its total."""
+
+    lead_ids: tuple[str, ...]
+    count: int
+
+
+@dataclass
+class UpstreamCase:
+    """One agency on one upstream, and what a test needs to say what it should see."""
+
+    name: str  # "gsl" | "seeker"
+    agency: Agency
+    other: Agency  # another agency on the same upstream
+    sandbox: Any  # that upstream's sandbox control object
+    client_id: str
+    families: tuple[LeadFamily, ...] = field(default=())
+
+    @property
+    def is_seeker(self) -> bool:
+        return self.name == "seeker"
+
+    def expected(
+        self, family: LeadFamily, criteria: SearchCriteria, page: PageRequest | None = None
+    ) -> Expected:
+        """The page's lead ids and the list's total, from the sandbox (never from the
+        dashboard's code): the GSL sandbox answers its own search; the Seeker sandbox's rows
+        are selected here."""
+        page = page or PageRequest()
+        if not self.is_seeker:
+            found = get_client(self.agency.api_credentials()).search(family, criteria, page)
+            return Expected(tuple(lead.lead_id for lead in found.leads), found.count)
+        from leadsportal.seeker_sandbox.store import window
+
+        low = math.ceil(criteria.start.timestamp())
+        high = math.ceil(criteria.end.timestamp()) - 1
+        rows = [
+            row
+            for row in window(self.client_id, low, high)
+            if (family is LeadFamily.ALL or _seeker_family(row.category, row.intention) is family)
+            and (not criteria.portals or row.portal in criteria.portals)
+            and (
+                not criteria.classified_ids
+                or (
+                    row.classified_id
+                    and seeker_api.classified_number(row.classified_id) in criteria.classified_ids
+                )
+            )
+        ]
+        rows.sort(key=lambda row: (row.ts, row.lead_id), reverse=True)
+        offset = (page.index - 1) * page.size
+        return Expected(tuple(row.lead_id for row in rows[offset : offset + page.size]), len(rows))
+
+    def a_listing(self, criteria: SearchCriteria) -> int:
+        """The number of a listing with leads in the period."""
+        family = LeadFamily.CLASSIFIED
+        lead_id = self.expected(family, criteria, PageRequest(size=1)).lead_ids[0]
+        lead = self.lead(lead_id)
+        assert lead.classified is not None
+        return lead.classified.classified_id
+
+    def lead(self, lead_id: str) -> Lead:
+        """A lead as the upstream gives it (straight from its client, no dashboard cache)."""
+        if self.is_seeker:
+            client = seeker_api.get_client(self.agency.seeker_credentials())
+            return seeker_api.to_lead(client.get_lead(lead_id))
+        return get_client(self.agency.api_credentials()).get_lead(lead_id)
+
+    def add_lead(
+        self,
+        *,
+        family: LeadFamily = LeadFamily.CLASSIFIED,
+        minutes_ago: int | None = None,
+        first_name: str | None = None,
+        **overrides: object,
+    ) -> str:
+        """A new lead of the family in the agency's sandbox, created now (or minutes ago)."""
+        when = timezone.now() - timedelta(minutes=minutes_ago or 0)
+        if self.is_seeker:
+            category = {
+                LeadFamily.CLASSIFIED: "CLASSIFIED",
+                LeadFamily.AGENCY: "AGENCY",
+                LeadFamily.SELLER: "AGENCY",
+                LeadFamily.PROPERTY_SEARCH: "PROPERTY_SEARCH",
+                LeadFamily.CALL_TRACKING: "CALL_TRACKING",
+            }[family]
+            if family is LeadFamily.SELLER:
+                overrides["seeker_intention"] = "SELL"
+            elif family is LeadFamily.AGENCY:
+                overrides.setdefault("seeker_intention", "ASK_A_QUESTION")
+            if first_name is not None:
+                overrides["contactRequest"] = {"firstName": first_name}
+            return str(
+                self.sandbox.add_lead(
+                    self.client_id,
+                    category,
+                    ingestion_date=int(when.timestamp()),
+                    **overrides,
+                )
+            )
+        if first_name is not None:
+            overrides["contactRequest"] = {"firstName": first_name}
+        return str(
+            self.sandbox.add_lead(
+                self.client_id,
+                lead_type=family.name,
+                creation_date=when,
+                **overrides,
+            )
+        )
+
+    def api_calls(self) -> int:
+        return int(self.sandbox.api_requests(self.client_id))
+
+
+@pytest.fixture(params=["gsl", "seeker"])
+def upstream(request, db, sandbox_server) -> UpstreamCase:  # type: ignore[no-untyped-def]
+    """The test runs once with an agency on GSL v2 (Paris) and once on Seeker Leads (Bordeaux)."""
+    from leadsportal.agencies.upstream import families_of
+
+    if request.param == "gsl":
+        sandbox = request.getfixturevalue("sandbox")
+        agency = request.getfixturevalue("paris")
+        other = request.getfixturevalue("lyon")
+        client_id = PARIS_CLIENT[0]
+    else:
+        sandbox = request.getfixturevalue("seeker_state")
+        agency = request.getfixturevalue("bordeaux")
+        other = request.getfixturevalue("nantes")
+        client_id = BORDEAUX_CLIENT[0]
+    families = tuple(f for f in LeadFamily if f in families_of(agency=agency))
+    return UpstreamCase(request.param, agency, other, sandbox, client_id, families)
+
+
+def criteria_between(start: datetime, end: datetime) -> SearchCriteria:
+    return SearchCriteria(start=start, end=end)

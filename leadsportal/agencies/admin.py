@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from leadsportal.agencies.models import Agency, Membership
 from leadsportal.agencies.upstream import agency_connection_check
+from leadsportal.agencies.webhooks import webhook_register
 from leadsportal.leads_api import LeadsApiCredentialsUnreadable, LeadsApiError
 
 User = get_user_model()
@@ -37,8 +38,10 @@ class AgencyAdminForm(forms.ModelForm):
         model = Agency
         fields = [
             "name",
+            "upstream",
             "client_id",
             "client_secret",
+            "intermediary_id",
             "base_url",
             "agents_can_export",
             "managers_require_two_factor",
@@ -54,7 +57,19 @@ class AgencyAdminForm(forms.ModelForm):
             )
         else:
             field.required = True
-            field.help_text = _("Non défini — fourni par GSL avec l'identifiant client.")
+            field.help_text = _(
+                "Non défini — fourni par GSL (ou par AVIV pour Seeker Leads) avec "
+                "l'identifiant client."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("upstream") != Agency.Upstream.SEEKER_V1 and cleaned.get("intermediary_id"):
+            self.add_error(
+                "intermediary_id",
+                _("L'identifiant d'intermédiaire ne sert qu'à AVIV Seeker Leads."),
+            )
+        return cleaned
 
     def save(self, commit: bool = True) -> Agency:
         agency: Agency = super().save(commit=False)
@@ -78,10 +93,19 @@ class AgencyMembershipInline(admin.TabularInline):
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     form = AgencyAdminForm
-    list_display = ["name", "client_id", "api_url", "agents_can_export", "member_count"]
+    list_display = [
+        "name",
+        "upstream",
+        "client_id",
+        "api_url",
+        "agents_can_export",
+        "member_count",
+    ]
+    list_filter = ["upstream"]
     search_fields = ["name", "client_id"]
     inlines = [AgencyMembershipInline]
-    actions = ["test_connection"]
+    actions = ["test_connection", "register_webhook"]
+    readonly_fields = ["webhook"]
 
     @method_decorator(sensitive_post_parameters("client_secret"))
     def changeform_view(
@@ -95,6 +119,62 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Agency]:
         return super().get_queryset(request).annotate(_member_count=Count("memberships"))
+
+    def get_fields(self, request: HttpRequest, obj: Agency | None = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
+        if obj is None or not obj.is_seeker:
+            fields.remove("webhook")
+        return fields
+
+    @admin.display(description=_("webhook (Seeker Leads)"))
+    def webhook(self, agency: Agency) -> str:
+        # The URL holds the secret: only whether it is registered is shown.
+        if agency.webhook_subscription_id:
+            return gettext("Enregistré (abonnement %(id)s).") % {
+                "id": agency.webhook_subscription_id
+            }
+        return gettext("Non enregistré : il l'est à l'enregistrement de l'agence.")
+
+    def save_model(self, request: HttpRequest, obj: Agency, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.is_seeker:
+            self._register_webhook(request, obj)
+
+    def _register_webhook(self, request: HttpRequest, agency: Agency) -> None:
+        """Subscribe the agency's webhook at this dashboard's address (as the admin reached
+        it); a failure is told, the agency stays saved and the watcher polls it anyway."""
+        try:
+            webhook_register(agency=agency, public_url=request.build_absolute_uri("/"))
+        except LeadsApiError as exc:
+            self.message_user(
+                request,
+                gettext(
+                    "« %(agency)s » : le webhook n'a pas pu être enregistré (%(problem)s) ; "
+                    "les nouveaux leads arriveront par l'interrogation régulière."
+                )
+                % {"agency": agency.name, "problem": exc.user_message},
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("« %(agency)s » : webhook enregistré auprès de Seeker Leads.")
+                % {"agency": agency.name},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Enregistrer le webhook (Seeker Leads)"))
+    def register_webhook(self, request: HttpRequest, queryset: QuerySet[Agency]) -> None:
+        for agency in queryset:
+            if not agency.is_seeker:
+                self.message_user(
+                    request,
+                    gettext("« %(agency)s » : GSL v2 n'a pas de webhook.")
+                    % {"agency": agency.name},
+                    messages.WARNING,
+                )
+                continue
+            self._register_webhook(request, agency)
 
     @admin.display(description=_("URL de l'API"))
     def api_url(self, agency: Agency) -> str:

@@ -1,9 +1,12 @@
-"""Agencies (one set of GSL API credentials each) and the memberships of users in them."""
+"""Agencies (one upstream each, GSL Customer Leads v2 or AVIV Seeker Leads v1, with its
+credentials) and the memberships of users in them."""
 
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.agencies import crypto
 from leadsportal.leads_api import ApiCredentials, LeadsApiCredentialsUnreadable, credentials_for
+from leadsportal.seeker_api import SeekerCredentials
+from leadsportal.seeker_api import credentials_for as seeker_credentials_for
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +32,27 @@ def clear_credentials_cache() -> None:
     _decrypt_cached.cache_clear()
 
 
+class Upstream(models.TextChoices):
+    """The API an agency's leads come from (docs/UPSTREAMS.md)."""
+
+    GSL_V2 = "gsl_v2", _("GSL Customer Leads v2")
+    SEEKER_V1 = "seeker_v1", _("AVIV Seeker Leads v1")
+
+
 class Agency(models.Model):
+    Upstream = Upstream
+
     name = models.CharField(_("nom"), max_length=200, unique=True)
+    upstream = models.CharField(
+        _("API des leads"),
+        max_length=16,
+        choices=Upstream,
+        default=Upstream.GSL_V2,
+        help_text=_(
+            "GSL Customer Leads v2, ou son successeur AVIV Seeker Leads v1 (identifiants "
+            "fournis par AVIV, avec l'identifiant d'intermédiaire)."
+        ),
+    )
     client_id = models.CharField(_("identifiant client (client_id)"), max_length=200)
     # A MultiFernet token, never the secret itself; not editable through model forms.
     client_secret_encrypted = models.TextField(
@@ -38,6 +62,21 @@ class Agency(models.Model):
         _("URL de base de l'API"),
         blank=True,
         help_text=_("Laisser vide pour utiliser l'API configurée par défaut."),
+    )
+    # AVIV Seeker Leads only: the id AVIV gives the agency's software at onboarding.
+    intermediary_id = models.CharField(
+        _("identifiant d'intermédiaire (Seeker Leads)"),
+        max_length=200,
+        blank=True,
+        help_text=_("AVIV Seeker Leads uniquement : fourni par AVIV avec l'identifiant client."),
+    )
+    # AVIV Seeker Leads only: the secret in the URL of the agency's webhook (a MultiFernet
+    # token, as the client secret), and the subscription registered with it.
+    webhook_secret_encrypted = models.TextField(
+        _("secret du webhook (chiffré)"), editable=False, default=""
+    )
+    webhook_subscription_id = models.CharField(
+        _("abonnement webhook"), max_length=100, blank=True, editable=False, default=""
     )
     agents_can_export = models.BooleanField(
         _("les agents peuvent exporter"),
@@ -91,8 +130,55 @@ class Agency(models.Model):
         """Encrypt and store the secret (the caller saves the agency)."""
         self.client_secret_encrypted = crypto.encrypt(plain)
 
+    @property
+    def is_seeker(self) -> bool:
+        return self.upstream == Upstream.SEEKER_V1
+
     def effective_base_url(self) -> str:
-        return (self.base_url or settings.LEADS_API_BASE_URL).rstrip("/")
+        default = settings.SEEKER_API_BASE_URL if self.is_seeker else settings.LEADS_API_BASE_URL
+        return (self.base_url or default).rstrip("/")
+
+    def _client_secret(self) -> str:
+        if not self.client_secret_encrypted:
+            raise LeadsApiCredentialsUnreadable(f"agency {self.pk} has no client secret set")
+        try:
+            return _decrypt_cached(self.pk, self.client_secret_encrypted)
+        except crypto.SecretDecryptionError as exc:
+            # Only an administrator can fix it: an error, whichever page met it.
+            logger.error("agency secret cannot be decrypted", extra={"agency_id": self.pk})
+            raise LeadsApiCredentialsUnreadable(f"agency {self.pk}: {exc}") from exc
+
+    def seeker_credentials(self) -> SeekerCredentials:
+        """The decrypted credentials for the Seeker Leads client (errors as `api_credentials`)."""
+        return seeker_credentials_for(
+            self.client_id,
+            self._client_secret(),
+            self.base_url,
+            intermediary_id=self.intermediary_id,
+        )
+
+    # --- The webhook's secret (Seeker Leads) ---------------------------------------------------
+
+    def new_webhook_secret(self) -> str:
+        """A fresh secret for the webhook's URL, stored encrypted (the caller saves)."""
+        plain = secrets.token_urlsafe(32)
+        self.webhook_secret_encrypted = crypto.encrypt(plain)
+        return plain
+
+    def webhook_secret(self) -> str:
+        """The plain secret ("" when none is set or it cannot be decrypted any more)."""
+        if not self.webhook_secret_encrypted:
+            return ""
+        try:
+            return _decrypt_cached(self.pk, self.webhook_secret_encrypted)
+        except crypto.SecretDecryptionError:
+            logger.error("agency webhook secret cannot be decrypted", extra={"agency_id": self.pk})
+            return ""
+
+    def webhook_secret_matches(self, candidate: str) -> bool:
+        """Whether a webhook call's secret is this agency's, in constant time."""
+        expected = self.webhook_secret()
+        return bool(expected) and hmac.compare_digest(expected.encode(), candidate.encode())
 
     def api_credentials(self) -> ApiCredentials:
         """The decrypted credentials for the leads API client.
@@ -100,15 +186,7 @@ class Agency(models.Model):
         Raises LeadsApiCredentialsUnreadable (of the API's error family, so that every caller
         shows it like any other upstream problem) when no configured key can read the secret.
         """
-        if not self.client_secret_encrypted:
-            raise LeadsApiCredentialsUnreadable(f"agency {self.pk} has no client secret set")
-        try:
-            secret = _decrypt_cached(self.pk, self.client_secret_encrypted)
-        except crypto.SecretDecryptionError as exc:
-            # Only an administrator can fix it: an error, whichever page met it.
-            logger.error("agency secret cannot be decrypted", extra={"agency_id": self.pk})
-            raise LeadsApiCredentialsUnreadable(f"agency {self.pk}: {exc}") from exc
-        return credentials_for(self.client_id, secret, self.effective_base_url())
+        return credentials_for(self.client_id, self._client_secret(), self.effective_base_url())
 
 
 class Membership(models.Model):

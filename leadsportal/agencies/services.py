@@ -25,6 +25,8 @@ def agency_upsert(
     client_secret: str | None,
     base_url: str | None = None,
     agents_can_export: bool | None = None,
+    upstream: str | None = None,
+    intermediary_id: str | None = None,
 ) -> Upserted[Agency]:
     """Create the agency NAME or update it; None keeps the current value (or the default)."""
     agency = Agency.objects.select_for_update().filter(name=name).first()
@@ -32,6 +34,10 @@ def agency_upsert(
     if agency is None:
         agency = Agency(name=name)
     agency.client_id = client_id
+    if upstream is not None:
+        agency.upstream = upstream
+    if intermediary_id is not None:
+        agency.intermediary_id = intermediary_id
     if client_secret:
         agency.set_client_secret(client_secret)
     if base_url is not None:

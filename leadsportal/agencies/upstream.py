@@ -1,9 +1,19 @@
 """The one way to reach an agency's leads upstream: its client, searches, leads by id, their cache.
 
 Every module that needs the agency's leads calls these functions with the agency; none of them
-builds a client or handles credentials. The upstream's contract (paths, JSON, limits) stays in
-`leadsportal.leads_api`: this module only knows the dashboard's lead model (`Lead`, `LeadPage`,
-`SearchCriteria`), which is the seam a second upstream plugs into.
+builds a client or handles credentials. The upstreams' contracts (paths, JSON, limits) stay in
+`leadsportal.leads_api` (GSL Customer Leads v2) and `leadsportal.seeker_api` (AVIV Seeker Leads
+v1): this module only knows the dashboard's lead model (`Lead`, `LeadPage`, `SearchCriteria`),
+and each function dispatches on the agency's upstream (`Agency.upstream`).
+
+GSL v2 is a query API: searches, pages and counts are the API's. Seeker Leads v1 is a feed: a
+list is built from the whole window of its criteria (`SeekerLeadsClient.window`: 7-day slices
+side by side, pages of 100, under the 10-per-200-ms limit), kept `WINDOW_CACHE_SECONDS` in
+Django's cache per agency and window, and the family, portal and listing filters and the page
+are applied to that set here, so that a page has an exact total and a tab, a filter or the next
+page costs no call. The watcher moves the agency's generation when it sees a new lead
+(`agency_leads_changed`), so that the next list reads the window again. A lead by id is looked
+up in the last `MAX_WINDOW_DAYS` days' window, then asked for by id.
 
 Leads by id (the follow-up filters, the "same contact" page, the exports of those filters) are
 fetched through one bounded fan-out: at most `FETCHES_PER_CALL` requests in flight for one call
@@ -20,14 +30,20 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import math
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from django.core.cache import cache
+from django.utils import timezone
 
+from leadsportal import seeker_api
 from leadsportal.leads_api import (
+    MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
     Lead,
     LeadFamily,
@@ -40,7 +56,9 @@ from leadsportal.leads_api import (
     SearchCriteria,
     get_client,
 )
+from leadsportal.leads_api.contract import GSL_FAMILIES
 from leadsportal.lib import deadlines
+from leadsportal.lib.generations import generation_bump, generation_get
 
 if TYPE_CHECKING:
     from leadsportal.agencies.models import Agency
@@ -54,21 +72,122 @@ LEAD_CACHE_SECONDS: Final = 60
 _GONE: Final = "gone"
 
 
+# A Seeker list's window stays cached this long (switching tab, filter or page costs nothing).
+WINDOW_CACHE_SECONDS: Final = 45
+
+
 def _client(agency: Agency) -> LeadsApiClient:
     # Raises LeadsApiCredentialsUnreadable (an API error) when the secret cannot be decrypted.
     return get_client(agency.api_credentials())
 
 
+def _seeker(agency: Agency) -> seeker_api.SeekerLeadsClient:
+    return seeker_api.get_client(agency.seeker_credentials())
+
+
+def families_of(*, agency: Agency) -> frozenset[LeadFamily]:
+    """The lead families the agency's upstream has (tracked calls: Seeker Leads only)."""
+    return frozenset(LeadFamily) if agency.is_seeker else GSL_FAMILIES
+
+
 def agency_connection_check(*, agency: Agency) -> None:
     """Ask for a fresh token: proves the URL, the credentials and the scope (the admin's test)."""
-    _client(agency).check_connection()
+    if agency.is_seeker:
+        _seeker(agency).check_connection()
+    else:
+        _client(agency).check_connection()
 
 
 def leads_search(
     *, agency: Agency, family: LeadFamily, criteria: SearchCriteria, page: PageRequest
 ) -> LeadPage:
     """One page of the agency's leads of a family, newest first."""
+    if agency.is_seeker:
+        leads = _filtered(_seeker_window(agency, criteria.start, criteria.end), family, criteria)
+        return _page_of(leads, page)
+    if family not in GSL_FAMILIES:
+        return LeadPage(leads=(), count=0, page=page)
     return _client(agency).search(family, criteria, page)
+
+
+# --- Seeker Leads: lists built from the window ----------------------------------------------
+
+
+def _agency_key(agency: Agency) -> str:
+    # The client id is part of the key: new credentials for the agency start a fresh cache.
+    client = hashlib.sha256(f"{agency.upstream}:{agency.client_id}".encode()).hexdigest()[:12]
+    return f"{agency.pk}:{client}"
+
+
+def _generation_key(agency: Agency) -> str:
+    return f"upstream:window-generation:{agency.pk}"
+
+
+def agency_leads_changed(*, agency: Agency) -> None:
+    """New leads upstream (the watcher saw them): the agency's cached windows are stale."""
+    generation_bump(_generation_key(agency))
+
+
+_window_locks: dict[str, threading.Lock] = {}
+_window_locks_lock = threading.Lock()
+
+
+def _window_lock(key: str) -> threading.Lock:
+    with _window_locks_lock:
+        if len(_window_locks) > 1024:
+            _window_locks.clear()
+        return _window_locks.setdefault(key, threading.Lock())
+
+
+def _seeker_window(agency: Agency, start: datetime, end: datetime) -> tuple[Lead, ...]:
+    """Every lead ingested in [start, end), newest first: from the cache, else the feed.
+
+    Pages of one process asking for the same window at once share one read."""
+    generation = generation_get(_generation_key(agency))
+    key = (
+        f"upstream:window:{_agency_key(agency)}:{generation}:"
+        f"{math.floor(start.timestamp())}:{math.ceil(end.timestamp())}"
+    )
+    cached = cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    with _window_lock(key):
+        cached = cache.get(key)
+        if isinstance(cached, tuple):
+            return cached
+        leads = _seeker(agency).window_leads(start, end)
+        cache.set(key, leads, timeout=WINDOW_CACHE_SECONDS)
+        return leads
+
+
+def _filtered(leads: Iterable[Lead], family: LeadFamily, criteria: SearchCriteria) -> list[Lead]:
+    """The leads of the window that the criteria select, as the GSL search would."""
+    kind = family.lead_type
+    portals = set(criteria.portals)
+    listings = set(criteria.classified_ids)
+    return [
+        lead
+        for lead in leads
+        if (kind is None or lead.lead_type is kind)
+        and (not portals or lead.meta.portal in portals)
+        and (
+            not listings
+            or (lead.classified is not None and lead.classified.classified_id in listings)
+        )
+        and criteria.start <= lead.meta.creation_date < criteria.end
+    ]
+
+
+def _page_of(leads: list[Lead], page: PageRequest) -> LeadPage:
+    offset = (page.index - 1) * page.size
+    return LeadPage(leads=tuple(leads[offset : offset + page.size]), count=len(leads), page=page)
+
+
+def _recent_window() -> tuple[datetime, datetime]:
+    """The last MAX_WINDOW_DAYS days, to the next minute: one cache key a minute."""
+    now = timezone.now()
+    end = now.replace(second=0, microsecond=0) + timedelta(minutes=2)
+    return end - timedelta(days=MAX_WINDOW_DAYS), end
 
 
 def leads_search_pages(
@@ -79,7 +198,8 @@ def leads_search_pages(
     max_pages: int | None = None,
 ) -> Iterator[LeadPage]:
     """The pages of a search, 100 leads each, newest first, up to the last one or `max_pages`
-    (a page is asked for only when the caller wants it)."""
+    (a page is asked for only when the caller wants it; on Seeker Leads the window is read
+    once, at the first page)."""
     index = 1
     while max_pages is None or index <= max_pages:
         page = leads_search(
@@ -101,13 +221,17 @@ def is_last_page(page: LeadPage) -> bool:
 
 def listing_leads(*, agency: Agency, classified_id: int, page: PageRequest) -> LeadPage:
     """One page of the leads of one of the agency's listings, newest first."""
+    if agency.is_seeker:
+        start, end = _recent_window()
+        criteria = SearchCriteria(start=start, end=end, classified_ids=(classified_id,))
+        return _page_of(
+            _filtered(_seeker_window(agency, start, end), LeadFamily.ALL, criteria), page
+        )
     return _client(agency).classified_leads(classified_id, page)
 
 
 def _cache_key(agency: Agency, lead_id: str) -> str:
-    # The client id is part of the key: new credentials for the agency start a fresh cache.
-    client = hashlib.sha256(agency.client_id.encode()).hexdigest()[:12]
-    return f"upstream:lead:{agency.pk}:{client}:{lead_id}"
+    return f"upstream:lead:{_agency_key(agency)}:{lead_id}"
 
 
 def leads_get_by_ids(*, agency: Agency, lead_ids: Iterable[str]) -> dict[str, Lead | None]:
@@ -133,13 +257,44 @@ def leads_get_by_ids(*, agency: Agency, lead_ids: Iterable[str]) -> dict[str, Le
             found[lead_id] = None
         else:
             missing.append(lead_id)
+    if missing and agency.is_seeker:
+        missing = _found_in_recent_window(agency, missing, found)
     if missing:
-        fetcher = _Fetcher(_client(agency), agency)
+        fetcher = _Fetcher(_lead_getter(agency), agency)
         fetched, error = _fetch_concurrently(fetcher, missing, deadlines.seconds_left())
         if error is not None:
             raise error
         found.update(fetched)
     return {lead_id: found[lead_id] for lead_id in ids}
+
+
+def _found_in_recent_window(
+    agency: Agency, lead_ids: list[str], found: dict[str, Lead | None]
+) -> list[str]:
+    """Seeker Leads: the leads of the last 92 days' (cached) window, cached one by one; the
+    ids it does not hold (older leads, or none of the agency's) are returned."""
+    start, end = _recent_window()
+    window = {lead.lead_id: lead for lead in _seeker_window(agency, start, end)}
+    left = []
+    hits = {}
+    for lead_id in lead_ids:
+        lead = window.get(lead_id)
+        if lead is None:
+            left.append(lead_id)
+        else:
+            found[lead_id] = hits[_cache_key(agency, lead_id)] = lead
+    if hits:
+        cache.set_many(hits, timeout=LEAD_CACHE_SECONDS)
+    return left
+
+
+def _lead_getter(agency: Agency) -> Callable[[str], Lead]:
+    if agency.is_seeker:
+        client = _seeker(agency)
+        return lambda lead_id: seeker_api.to_lead(client.get_lead(lead_id))
+    gsl = _client(agency)
+    # A stall is not tried again here: the page's deadline bounds the fan-out.
+    return lambda lead_id: gsl.get_lead(lead_id, retry_stalls=False)
 
 
 _agency_slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
@@ -158,16 +313,15 @@ def _slots_for(agency: Agency) -> threading.BoundedSemaphore:
 class _Fetcher:
     """Fetches one lead under the agency's process-wide limit and caches it at once."""
 
-    def __init__(self, client: LeadsApiClient, agency: Agency) -> None:
-        self.client = client
+    def __init__(self, get: Callable[[str], Lead], agency: Agency) -> None:
+        self.get = get
         self.agency = agency
         self.slots = _slots_for(agency)
 
     def __call__(self, lead_id: str) -> Lead | None:
         with self.slots:
             try:
-                # A stall is not tried again here: the page's deadline bounds the fan-out.
-                lead: Lead | None = self.client.get_lead(lead_id, retry_stalls=False)
+                lead: Lead | None = self.get(lead_id)
             except LeadsApiNotFound:
                 lead = None
         cache.set(
@@ -222,3 +376,34 @@ def _fetch_concurrently(
 def lead_get(*, agency: Agency, lead_id: str) -> Lead | None:
     """One lead of the agency (cached), or None when the API does not know it for this agency."""
     return leads_get_by_ids(agency=agency, lead_ids=[lead_id])[lead_id]
+
+
+# --- Webhooks (Seeker Leads) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookRegistration:
+    subscription_id: str
+    created: bool
+
+
+def webhook_subscribe(
+    *, agency: Agency, url: str, api_key: str, subscription_id: str = ""
+) -> WebhookRegistration:
+    """Create the agency's webhook subscription, or point its existing one at `url` (a
+    subscription the API no longer knows is created again). Seeker Leads agencies only."""
+    if not agency.is_seeker:
+        raise ValueError("webhooks are a Seeker Leads feature")
+    client = _seeker(agency)
+    active = seeker_api.SubscriptionStatus.ACTIVE
+    if subscription_id:
+        try:
+            updated = client.subscription_update(
+                subscription_id, url=url, api_key=api_key, status=active
+            )
+        except LeadsApiNotFound:
+            pass
+        else:
+            return WebhookRegistration(updated.subscription_id or subscription_id, False)
+    created = client.subscription_create(url=url, api_key=api_key, status=active)
+    return WebhookRegistration(created.subscription_id, True)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from leadsportal.agencies import account_views, team_views, views
+from leadsportal.agencies import account_views, team_views, views, webhook_views
 
 # Namespaced "agencies:..." routes; login/logout and the password reset keep Django's
 # conventional global names (Django's views reverse them).
@@ -44,6 +44,11 @@ agency_patterns = (
             "invitation/<str:uid>/<str:token>/",
             account_views.invitation_accept,
             name="invitation_accept",
+        ),
+        path(
+            "webhooks/seeker/<int:agency_id>/<str:secret>/",
+            webhook_views.seeker_webhook,
+            name="seeker_webhook",
         ),
         path("mon-compte/", account_views.account, name="account"),
         path("mon-compte/mot-de-passe/", account_views.password_change, name="password_change"),

@@ -64,6 +64,8 @@ class LeadFamily(enum.StrEnum):
     AGENCY = "agency"
     SELLER = "seller"
     PROPERTY_SEARCH = "property_search"
+    # Tracked calls ("Appels"): AVIV Seeker Leads only; GSL v2 has no such route (GSL_FAMILIES).
+    CALL_TRACKING = "call_tracking"
 
     @property
     def search_path(self) -> str:
@@ -81,6 +83,8 @@ _SEARCH_PATHS: Final[dict[LeadFamily, str]] = {
     LeadFamily.SELLER: "/v2/sellers/leads/search",
     LeadFamily.PROPERTY_SEARCH: "/v2/propertysearches/leads/search",
 }
+# The families GSL v2 has a search route for.
+GSL_FAMILIES: Final = frozenset(_SEARCH_PATHS)
 
 # Brand codes of the Portal enum, with the names the contract gives them.
 PORTALS: Final[dict[str, str]] = {

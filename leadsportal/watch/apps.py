@@ -8,6 +8,8 @@ class WatchConfig(AppConfig):
 
     def ready(self) -> None:
         from leadsportal.agencies.models import Agency
-        from leadsportal.watch.signals import agency_saved
+        from leadsportal.agencies.webhooks import webhook_received
+        from leadsportal.watch.signals import agency_saved, webhook_poll
 
         post_save.connect(agency_saved, sender=Agency, dispatch_uid="watch.agency_backfill")
+        webhook_received.connect(webhook_poll, sender=Agency, dispatch_uid="watch.webhook_poll")

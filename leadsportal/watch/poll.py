@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
-from leadsportal.agencies.upstream import is_last_page, leads_search_pages
+from leadsportal.agencies.upstream import agency_leads_changed, is_last_page, leads_search_pages
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import AgencyLead
 from leadsportal.followup.records import followup_from_lead
@@ -176,6 +176,9 @@ def _poll(
         )
     except Exception as error:  # an upstream fault, or our own database: back off the same
         return _failed(agency, watch, now, error, calls)
+    if new:
+        # Lists built from a cached window (Seeker Leads) read it again: "Voir" shows the lead.
+        agency_leads_changed(agency=agency)
     newest = max((lead.meta.creation_date for lead in leads), default=None)
     if first_poll:
         cursor = newest or now

@@ -1,4 +1,5 @@
-"""A new agency's lead index is backfilled (its last 92 days) by the workers, not the request."""
+"""A new agency's lead index is backfilled (its last 92 days) by the workers, not the request;
+a webhook call (AVIV Seeker Leads) makes the watcher poll its agency now, on the workers too."""
 
 from __future__ import annotations
 
@@ -26,3 +27,14 @@ def agency_saved(sender: type[Agency], instance: Agency, created: bool, **kwargs
                 logger.exception("lead index: backfill not queued", extra={"agency_id": agency_id})
 
         transaction.on_commit(enqueue)
+
+
+def webhook_poll(sender: type[Agency], agency: Agency, **kwargs: Any) -> None:
+    """A webhook said the agency has a new lead: poll it on the worker, not in the request."""
+    from leadsportal.watch.tasks import watch_poll_now
+
+    try:
+        watch_poll_now(agency.pk)
+    except Exception:
+        # The queue is down: the regular polling finds the lead all the same.
+        logger.exception("webhook poll not queued", extra={"agency_id": agency.pk})

@@ -94,6 +94,16 @@ def watch_poll(agency_id: int, slot: int) -> bool:
     return True
 
 
+@db_task(priority=URGENT)
+def watch_poll_now(agency_id: int) -> bool:
+    """Poll one agency now: a webhook said it has a new lead (AVIV Seeker Leads). An agency
+    backing off after failures, or being polled by another worker, is left to its schedule."""
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return False
+    return agency_poll(agency=agency, claim_window=claim_fallback_later).polled
+
+
 # When nobody is available at the end of a claim window, look again this often, this long.
 FALLBACK_RETRY_MINUTES = 5
 FALLBACK_RETRIES = 24

@@ -63,6 +63,7 @@ def test_it_never_renders_the_secret_nor_its_ciphertext(admin_client_fr, agency)
 def _change_data(agency: Agency, **overrides: str) -> dict[str, str]:
     data = {
         "name": agency.name,
+        "upstream": agency.upstream,
         "client_id": agency.client_id,
         "client_secret": "",
         "base_url": agency.base_url,

@@ -27,12 +27,22 @@ def test_it_creates_the_demo_agencies_and_accounts_idempotently(db):
     output = run_demo("--addrport", "0.0.0.0:8123")
 
     agencies = {a.name: a for a in Agency.objects.all()}
-    assert set(agencies) == {"Agence Paris Démo", "Agence Lyon Démo"}
+    assert set(agencies) == {"Agence Paris Démo", "Agence Lyon Démo", "Agence Bordeaux Démo"}
     paris = agencies["Agence Paris Démo"].api_credentials()
     assert (paris.client_id, paris.client_secret) == ("agence-paris-demo", "paris-demo-secret")
     assert paris.base_url == "http://127.0.0.1:8123/sandbox"
     lyon = agencies["Agence Lyon Démo"].api_credentials()
     assert (lyon.client_id, lyon.client_secret) == ("agence-lyon-demo", "lyon-demo-secret")
+    # One agency on each upstream: Bordeaux reads the embedded Seeker Leads sandbox.
+    assert agencies["Agence Paris Démo"].upstream == Agency.Upstream.GSL_V2
+    bordeaux = agencies["Agence Bordeaux Démo"]
+    assert bordeaux.upstream == Agency.Upstream.SEEKER_V1
+    seeker = bordeaux.seeker_credentials()
+    assert (seeker.client_id, seeker.client_secret) == (
+        "agence-bordeaux-demo",
+        "bordeaux-demo-secret",
+    )
+    assert seeker.base_url == "http://127.0.0.1:8123/seeker-sandbox/seeker-leads/v1"
 
     expected = {
         ("agent", "Agence Paris Démo", "agent"),
@@ -42,9 +52,11 @@ def test_it_creates_the_demo_agencies_and_accounts_idempotently(db):
         ("lyon", "Agence Lyon Démo", "agent"),
         ("admin", "Agence Paris Démo", "manager"),
         ("admin", "Agence Lyon Démo", "manager"),
+        ("bordeaux", "Agence Bordeaux Démo", "manager"),
+        ("admin", "Agence Bordeaux Démo", "manager"),
     }
     assert _roles() == expected
-    for username in ("agent", "manager", "multi", "lyon", "sans-agence", "admin"):
+    for username in ("agent", "manager", "multi", "lyon", "bordeaux", "sans-agence", "admin"):
         assert username in output
         assert get_user_model().objects.get(username=username).check_password(DEMO_PASSWORD)
     assert get_user_model().objects.get(username="admin").is_superuser
@@ -55,8 +67,8 @@ def test_it_creates_the_demo_agencies_and_accounts_idempotently(db):
     Membership.objects.filter(user__username="agent").update(role="manager")
     run_demo("--addrport", "0.0.0.0:8123")
     assert _roles() == expected
-    assert Agency.objects.count() == 2
-    assert get_user_model().objects.count() == 6
+    assert Agency.objects.count() == 3
+    assert get_user_model().objects.count() == 7
 
 
 def test_it_refuses_to_run_in_production(db, settings):
@@ -129,7 +141,7 @@ def test_the_demo_serves_the_dashboard_with_its_watcher_running(tmp_path):
                 polled = db.execute(
                     "SELECT COUNT(*) FROM watch_agencywatch WHERE polls > 0"
                 ).fetchone()[0]
-            if polled == 2:
+            if polled == 3:
                 break
             assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
             time.sleep(0.5)
@@ -142,6 +154,30 @@ def test_the_demo_serves_the_dashboard_with_its_watcher_running(tmp_path):
             assert response.status == 201
         deadline = time.monotonic() + 30
         while announced() == 0:
+            assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+            time.sleep(0.5)
+
+        # The Seeker agency's webhook was registered with its sandbox once the server
+        # answered; a new lead there calls it, and the lead is announced too.
+        def seeker_stats() -> dict:
+            with urllib.request.urlopen(f"{base}/seeker-sandbox/_control/stats", timeout=5) as r:
+                return json.loads(r.read())
+
+        deadline = time.monotonic() + 30
+        while seeker_stats()["subscriptions"] != {"agence-bordeaux-demo": 1}:
+            assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+            time.sleep(0.5)
+        request = urllib.request.Request(
+            f"{base}/seeker-sandbox/_control/leads",
+            data=json.dumps(
+                {"client_id": "agence-bordeaux-demo", "leadCategory": "CALL_TRACKING"}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 201
+        deadline = time.monotonic() + 30
+        while announced() < 2:
             assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
             time.sleep(0.5)
     finally:

@@ -94,7 +94,11 @@ def named_routes() -> set[str]:
             elif pattern.name:
                 yield f"{namespace}:{pattern.name}" if namespace else pattern.name
 
-    return {name for name in walk(get_resolver().url_patterns) if not name.startswith(("sandbox:", "seeker_sandbox:"))}
+    return {
+        name
+        for name in walk(get_resolver().url_patterns)
+        if not name.startswith(("sandbox:", "seeker_sandbox:"))
+    }
 
 
 @dataclass
@@ -137,6 +141,13 @@ class Walk:
 def visit_public_pages(walk: Walk) -> None:
     anonymous = Client()
     walk.visit(anonymous, reverse("healthz"))
+    # The Seeker Leads webhook receiver (the upstream calls it): a wrong secret is a 404.
+    walk.visit(
+        anonymous,
+        reverse("agencies:seeker_webhook", args=[999_999, "x" * 43]),
+        method="post",
+        expect=404,
+    )
     walk.visit(anonymous, reverse("login"))
     walk.visit(anonymous, reverse("dashboard:home"), expect=302)
     walk.visit(anonymous, reverse("dashboard:leads"), expect=302)

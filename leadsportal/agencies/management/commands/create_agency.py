@@ -1,4 +1,5 @@
-"""manage.py create_agency NAME --client-id ID [--base-url URL] [--(no-)agents-can-export]
+"""manage.py create_agency NAME --client-id ID [--upstream gsl|seeker] [--intermediary-id ID]
+[--base-url URL] [--(no-)agents-can-export]
 
 The client secret comes from $LEADS_CLIENT_SECRET or the first line of standard input (a hidden
 prompt on a terminal), never from the command line where `ps` and shell history would see it.
@@ -19,18 +20,32 @@ from leadsportal.agencies.models import Agency
 from leadsportal.agencies.services import agency_upsert
 
 SECRET_ENV = "LEADS_CLIENT_SECRET"
+UPSTREAMS = {"gsl": Agency.Upstream.GSL_V2, "seeker": Agency.Upstream.SEEKER_V1}
 
 
 class Command(BaseCommand):
     help = (
-        "Crée ou met à jour une agence et ses identifiants GSL. Le secret client est lu dans "
+        "Crée ou met à jour une agence et ses identifiants (GSL v2 ou AVIV Seeker Leads v1). "
+        "Le secret client est lu dans "
         f"${SECRET_ENV} ou sur l'entrée standard (première ligne)."
     )
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="Nom de l'agence (unique).")
-        parser.add_argument("--client-id", required=True, help="Identifiant client GSL.")
+        parser.add_argument("--client-id", required=True, help="Identifiant client (GSL ou AVIV).")
+        parser.add_argument(
+            "--upstream",
+            choices=sorted(UPSTREAMS),
+            default=None,
+            help="API des leads : gsl (GSL Customer Leads v2, par défaut à la création) ou "
+            "seeker (AVIV Seeker Leads v1).",
+        )
+        parser.add_argument(
+            "--intermediary-id",
+            default=None,
+            help="Identifiant d'intermédiaire fourni par AVIV (Seeker Leads uniquement).",
+        )
         parser.add_argument(
             "--base-url",
             default=None,
@@ -66,6 +81,8 @@ class Command(BaseCommand):
                 client_secret=secret or None,
                 base_url=options["base_url"],
                 agents_can_export=options["agents_can_export"],
+                upstream=UPSTREAMS[options["upstream"]] if options["upstream"] else None,
+                intermediary_id=options["intermediary_id"],
             )
         except ValidationError as exc:
             problems = "; ".join(
@@ -77,7 +94,8 @@ class Command(BaseCommand):
         secret_note = "" if secret or result.created else " (secret client inchangé)"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Agence « {agency.name} » {verb} (id {agency.pk}, client_id {agency.client_id}, "
+                f"Agence « {agency.name} » {verb} (id {agency.pk}, "
+                f"{agency.get_upstream_display()}, client_id {agency.client_id}, "
                 f"API {agency.effective_base_url()}){secret_note}."
             )
         )

@@ -1,15 +1,19 @@
 """manage.py demo [--addrport 127.0.0.1:8000] [--no-serve]
 
-A ready-to-click local demo: migrates, creates the two demo agencies bound to the embedded
-sandbox's demo clients and a few accounts with one well-known password, prints the logins, then
-runs the background worker (`leads_worker`: the lead watcher, in a child process) and the
-development server (which also serves the sandbox). Refused in production.
+A ready-to-click local demo: migrates, creates the demo agencies — two on the embedded GSL v2
+sandbox, one on the embedded AVIV Seeker Leads sandbox — and a few accounts with one well-known
+password, prints the logins, then runs the background worker (`leads_worker`: the lead
+watcher, in a child process) and the development server (which also serves both sandboxes).
+Once the server answers, the Seeker agency's webhook is registered with its sandbox (whose
+subscriptions live in the server's memory). Refused in production.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,8 @@ from django.db import transaction
 
 from leadsportal.agencies.models import Agency, Membership
 from leadsportal.agencies.services import agency_upsert, membership_upsert
+from leadsportal.agencies.webhooks import webhook_register
+from leadsportal.leads_api import LeadsApiError
 
 DEMO_PASSWORD = "demo-leadsportal"
 
@@ -31,6 +37,10 @@ DEMO_AGENCIES = {
     "Agence Lyon Démo": ("agence-lyon-demo", True),
 }
 PARIS, LYON = DEMO_AGENCIES
+# The agency on AVIV Seeker Leads v1: (Seeker sandbox client id, agents can export).
+BORDEAUX = "Agence Bordeaux Démo"
+SEEKER_DEMO_AGENCY = ("agence-bordeaux-demo", True)
+SEEKER_SANDBOX_PATH = "/seeker-sandbox/seeker-leads/v1"
 AGENT, MANAGER = Membership.Role.AGENT, Membership.Role.MANAGER
 
 # username -> (description, superuser, {agency name: role})
@@ -39,11 +49,16 @@ DEMO_USERS: dict[str, tuple[str, bool, dict[str, str]]] = {
     "manager": ("responsable à Paris", False, {PARIS: MANAGER}),
     "multi": ("responsable à Paris et agent à Lyon", False, {PARIS: MANAGER, LYON: AGENT}),
     "lyon": ("agent à Lyon (peut exporter)", False, {LYON: AGENT}),
+    "bordeaux": (
+        "responsable à Bordeaux (AVIV Seeker Leads, onglet Appels)",
+        False,
+        {BORDEAUX: MANAGER},
+    ),
     "sans-agence": ("rattaché à aucune agence", False, {}),
     "admin": (
-        "superutilisateur, responsable des deux agences",
+        "superutilisateur, responsable des trois agences",
         True,
-        {PARIS: MANAGER, LYON: MANAGER},
+        {PARIS: MANAGER, LYON: MANAGER, BORDEAUX: MANAGER},
     ),
 }
 
@@ -55,6 +70,32 @@ def sandbox_clients() -> dict[str, str]:
         if sep and client_id and secret:
             clients[client_id] = secret
     return clients
+
+
+def seeker_sandbox_clients() -> dict[str, str]:
+    clients = {}
+    for pair in settings.SEEKER_SANDBOX_CLIENTS.split(","):
+        client_id, sep, secret = pair.strip().partition(":")
+        if sep and client_id and secret:
+            clients[client_id] = secret
+    return clients
+
+
+def register_webhook_when_served(agency: Agency, address: str, *, wait: float = 30.0) -> None:
+    """In a thread beside runserver: once the server answers, subscribe the Seeker agency's
+    webhook with the embedded sandbox (a restarted server forgets its subscriptions)."""
+
+    def run() -> None:
+        until = time.monotonic() + wait
+        while time.monotonic() < until:
+            try:
+                webhook_register(agency=agency, public_url=address)
+            except LeadsApiError:
+                time.sleep(0.5)  # not serving yet
+            else:
+                return
+
+    threading.Thread(target=run, name="demo-webhook", daemon=True).start()
 
 
 def local_base(addrport: str) -> str:
@@ -102,6 +143,13 @@ class Command(BaseCommand):
                 "LEADS_SANDBOX_CLIENTS ne contient pas le(s) client(s) de démo : "
                 + ", ".join(missing)
             )
+        seeker_clients = seeker_sandbox_clients()
+        seeker_client_id, seeker_agents_export = SEEKER_DEMO_AGENCY
+        if seeker_client_id not in seeker_clients:
+            raise CommandError(
+                f"SEEKER_SANDBOX_CLIENTS ne contient pas le client de démo : {seeker_client_id}"
+            )
+        seeker_url = local_base(addrport) + SEEKER_SANDBOX_PATH
 
         call_command("migrate", interactive=False, verbosity=0)
         with transaction.atomic():
@@ -113,12 +161,22 @@ class Command(BaseCommand):
                     client_secret=clients[client_id],
                     base_url=base_url,
                     agents_can_export=agents_can_export,
+                    upstream=Agency.Upstream.GSL_V2,
                 ).obj
+            agencies[BORDEAUX] = agency_upsert(
+                name=BORDEAUX,
+                client_id=seeker_client_id,
+                client_secret=seeker_clients[seeker_client_id],
+                base_url=seeker_url,
+                agents_can_export=seeker_agents_export,
+                upstream=Agency.Upstream.SEEKER_V1,
+            ).obj
             self._create_users(agencies)
 
         out = self.stdout
         out.write(self.style.SUCCESS("Démonstration prête."))
-        out.write(f"  Agences : {', '.join(agencies)} (API : {base_url})")
+        out.write(f"  Agences : {PARIS}, {LYON} (GSL v2 : {base_url})")
+        out.write(f"           {BORDEAUX} (AVIV Seeker Leads v1 : {seeker_url})")
         out.write(f"  Mot de passe de tous les comptes de démo : {DEMO_PASSWORD}")
         for username, (description, _, _) in DEMO_USERS.items():
             out.write(f"    {username:<12} {description}")
@@ -138,6 +196,12 @@ class Command(BaseCommand):
             f"    curl -X POST {base_url}/_control/leads -H 'Content-Type: application/json' "
             '-d \'{"client_id": "agence-paris-demo"}\''
         )
+        out.write(
+            "    Bordeaux (Seeker, signalé par webhook) : curl -X POST "
+            f"{address}/seeker-sandbox/_control/leads -H 'Content-Type: application/json' "
+            f'-d \'{{"client_id": "{seeker_client_id}", "leadCategory": "CALL_TRACKING"}}\''
+        )
+        register_webhook_when_served(agencies[BORDEAUX], address)
         worker = start_worker()
         try:
             call_command("runserver", addrport, use_reloader=False)

@@ -29,10 +29,15 @@ class Command(BaseCommand):
                     continue
                 try:
                     agency.client_secret_encrypted = crypto.rotate(token)
+                    # The webhook's secret (Seeker Leads agencies) goes with it.
+                    if agency.webhook_secret_encrypted:
+                        agency.webhook_secret_encrypted = crypto.rotate(
+                            agency.webhook_secret_encrypted
+                        )
                 except crypto.SecretDecryptionError:
                     failed.append(agency.name)
                     continue
-                agency.save(update_fields=["client_secret_encrypted"])
+                agency.save(update_fields=["client_secret_encrypted", "webhook_secret_encrypted"])
                 rotated += 1
         self.stdout.write(
             f"{rotated} secret(s) rechiffré(s), {unchanged} déjà chiffré(s) avec la clé la plus "
