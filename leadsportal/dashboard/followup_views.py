@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from leadsportal.agencies.access import AgencyRequest, agency_required
 from leadsportal.agencies.sessions import background_request
 from leadsportal.agencies.upstream import lead_get, leads_get_by_ids
-from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
+from leadsportal.dashboard.families import TABS_BY_SLUG, tabs_of
 from leadsportal.dashboard.forms import (
     AssigneeForm,
     LeadListForm,
@@ -239,7 +239,7 @@ def tab_counts(request: AgencyRequest) -> HttpResponse:
     except LeadsApiError as error:
         logger.info("new leads counts failed", extra={"error": type(error).__name__})
         return HttpResponse(status=204)
-    items = [(tab, counts.counts.get(tab.family, 0)) for tab in TABS]
+    items = [(tab, counts.counts.get(tab.family, 0)) for tab in tabs_of(request.agency)]
     return render(
         request, "dashboard/followup/_tab_counts.html", {"items": items, "exact": counts.exact}
     )

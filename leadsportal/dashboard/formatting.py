@@ -32,6 +32,22 @@ def price(value: float | None, *, empty: str = "—") -> str:
     return f"{number_format(round(value), decimal_pos=0, use_l10n=True, force_grouping=True)} €"
 
 
+def call_duration(seconds: int | None, *, empty: str = "—") -> str:
+    """A call's length as a person says it: "45 s", "3 min 05 s"."""
+    if seconds is None:
+        return empty
+    minutes, rest = divmod(max(0, seconds), 60)
+    if not minutes:
+        return _("%(seconds)s s") % {"seconds": rest}
+    return _("%(minutes)s min %(seconds)02d s") % {"minutes": minutes, "seconds": rest}
+
+
+def yes_no(value: bool | None, *, empty: str = "—") -> str:
+    if value is None:
+        return empty
+    return _("Oui") if value else _("Non")
+
+
 def surface(value: float | None, *, empty: str = "—") -> str:
     if value is None:
         return empty

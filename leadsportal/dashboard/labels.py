@@ -11,6 +11,7 @@ LEAD_TYPES = {
     LeadType.AGENCY: _("Agence"),
     LeadType.SELLER: _("Vendeur"),
     LeadType.PROPERTY_SEARCH: _("Recherche"),
+    LeadType.CALL_TRACKING: _("Appel"),
 }
 ESTATE_TYPES = {
     "HOUSE": _("Maison"),
@@ -44,6 +45,8 @@ GENDERS = {
     "PREFER_NOT_TO_DISCLOSE": _("Non précisé"),
 }
 PHONE_TYPES = {"MOBILE": _("Mobile"), "LANDLINE": _("Fixe")}
+# A tracked call's status (AVIV Seeker Leads); another word of the upstream shows as sent.
+CALL_STATUSES = {"ANSWERED": _("Décroché"), "MISSED": _("Manqué")}
 
 
 def label(mapping: dict[str, object], code: str | None) -> str:

@@ -50,7 +50,15 @@ FAMILY_COLUMNS: Final[tuple[tuple[LeadType, str | Promise], ...]] = (
     (LeadType.AGENCY, gettext_lazy("Agence")),
     (LeadType.SELLER, gettext_lazy("Vendeurs")),
     (LeadType.PROPERTY_SEARCH, gettext_lazy("Recherches de biens")),
+    # Tracked calls: a column only for agencies on AVIV Seeker Leads (see _family_columns).
+    (LeadType.CALL_TRACKING, gettext_lazy("Appels")),
 )
+
+
+def _family_columns(scope: StatisticsScope) -> tuple[tuple[LeadType, str | Promise], ...]:
+    if scope.agency.is_seeker:
+        return FAMILY_COLUMNS
+    return tuple(item for item in FAMILY_COLUMNS if item[0] is not LeadType.CALL_TRACKING)
 
 
 @dataclass(frozen=True)
@@ -129,12 +137,13 @@ def _bucket_label(start: date, granularity: Granularity, request: StatisticsRequ
 def families_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTable:
     granularity = request.granularity
     buckets = leads_by_bucket_and_type(scope=scope, granularity=granularity)
+    family_columns = _family_columns(scope)
     rows = [
         [
             Cell(bucket.start, _bucket_label(bucket.start, granularity, request)),
             *(
                 count_cell(bucket.by_type.get(lead_type.value, 0))
-                for lead_type, _l in FAMILY_COLUMNS
+                for lead_type, _l in family_columns
             ),
             count_cell(bucket.total),
         ]
@@ -142,7 +151,7 @@ def families_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTa
     ]
     totals = [
         sum(bucket.by_type.get(lead_type.value, 0) for bucket in buckets)
-        for lead_type, _l in FAMILY_COLUMNS
+        for lead_type, _l in family_columns
     ]
     per_day = granularity is Granularity.DAY
     notes = []
@@ -160,7 +169,7 @@ def families_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTa
         else _("Nombre de leads reçus par semaine (du lundi au dimanche), par famille"),
         columns=[
             Column(_("Jour") if per_day else _("Semaine du"), kind="date"),
-            *(Column(str(label), charted=True) for _t, label in FAMILY_COLUMNS),
+            *(Column(str(label), charted=True) for _t, label in family_columns),
             Column(_("Total")),
         ],
         rows=rows,

@@ -20,7 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from leadsportal.dashboard import labels
 from leadsportal.dashboard.badges import followup_badges, followup_cell
-from leadsportal.dashboard.formatting import bounds, erased_marker, paris_datetime, price, surface
+from leadsportal.dashboard.formatting import (
+    bounds,
+    call_duration,
+    erased_marker,
+    paris_datetime,
+    price,
+    surface,
+    yes_no,
+)
 from leadsportal.dashboard.marks import PageMarks
 from leadsportal.dashboard.pages import BACK_PARAMETER
 from leadsportal.leads_api import PORTALS, Lead, LeadFamily
@@ -58,6 +66,7 @@ class Texts:
 # city, a portal, a listing's reference).
 CARD_LABELLED = frozenset(
     {"price", "estimated_price", "timeframe", "budget", "rooms", "area", "intention", "followup"}
+    | {"duration", "voicemail", "call_status"}
 )
 
 
@@ -248,7 +257,7 @@ def listing_link(lead: Lead) -> SafeString | str:
         return "—"
     url = reverse("dashboard:classified_leads", args=[classified.classified_id])
     # A long reference wraps at its hyphens rather than widening the column.
-    text = classified.reference or f"n°\u00a0{classified.classified_id}"
+    text = classified.reference or f"n°\u00a0{classified.number_label}"
     return format_html('<a href="{}" class="listing-link">{}</a>', url, text)
 
 
@@ -388,3 +397,35 @@ TABLES: dict[LeadFamily, type[LeadTable]] = {
     LeadFamily.SELLER: SellerLeadTable,
     LeadFamily.PROPERTY_SEARCH: PropertySearchLeadTable,
 }
+
+
+class CallLeadTable(LeadTable):
+    """Tracked calls (AVIV Seeker Leads): the listing called about, how long, whether the
+    caller left a voicemail, answered or missed."""
+
+    listing = tables.Column(verbose_name=_("Annonce"), empty_values=())
+    duration = tables.Column(
+        verbose_name=_("Durée"), empty_values=(), attrs={"td": {"class": "num"}}
+    )
+    voicemail = tables.Column(verbose_name=_("Messagerie"), empty_values=())
+    call_status = tables.Column(verbose_name=_("Statut de l'appel"), empty_values=())
+
+    def render_listing(self, record: Lead) -> str:
+        return str(listing_link(record))
+
+    def render_duration(self, record: Lead) -> str:
+        details = record.call_details
+        return esc(call_duration(details.duration_seconds if details else None))
+
+    def render_voicemail(self, record: Lead) -> str:
+        details = record.call_details
+        return esc(yes_no(details.is_voicemail if details else None))
+
+    def render_call_status(self, record: Lead) -> str:
+        details = record.call_details
+        if details is None or details.status is None:
+            return "—"
+        return esc(labels.label(labels.CALL_STATUSES, details.status))
+
+
+TABLES[LeadFamily.CALL_TRACKING] = CallLeadTable

@@ -30,7 +30,7 @@ from leadsportal.agencies.access import AgencyRequest, agency_required, user_mem
 from leadsportal.agencies.models import Membership
 from leadsportal.agencies.upstream import lead_get, leads_search, listing_leads
 from leadsportal.dashboard.bulk_bar import bulk_bar
-from leadsportal.dashboard.families import TABS, TABS_BY_SLUG
+from leadsportal.dashboard.families import TABS_BY_SLUG, tabs_of
 from leadsportal.dashboard.forms import (
     MAX_CLASSIFIED_ID,
     LeadListForm,
@@ -107,7 +107,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @agency_required
 def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     tab = TABS_BY_SLUG.get(family_slug)
-    if tab is None:
+    tabs = tabs_of(request.agency)
+    if tab is None or tab not in tabs:
         raise Http404("unknown lead family")
     if (redirect := _legacy_redirect(request)) is not None:
         return redirect
@@ -128,7 +129,7 @@ def lead_list(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     table = TABLES[tab.family](leads, back_url=back_url, marks=marks, selectable=True)
     context = {
         "tab": tab,
-        "tab_links": [(item, query.tab_url(item) if query else item.url) for item in TABS],
+        "tab_links": [(item, query.tab_url(item) if query else item.url) for item in tabs],
         "ready_views": ready_views(),
         # Read once, and only when the template renders the bar (not for the results alone).
         "my_views": SimpleLazyObject(lambda: views_of(request.membership)),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,7 @@ class Texts:
     intentions: dict[str, str]
     timeframes: dict[str, str]
     statuses: dict[str, str]
+    call_statuses: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def current(cls, *, agency: Agency) -> Texts:
@@ -102,6 +103,7 @@ class Texts:
             intentions={code: str(text) for code, text in labels.INTENTIONS.items()},
             timeframes={code: str(text) for code, text in labels.SALE_TIMEFRAMES.items()},
             statuses=stage_names(agency),
+            call_statuses={code: str(text) for code, text in labels.CALL_STATUSES.items()},
         )
 
 
@@ -176,7 +178,7 @@ def _message(lead: Lead, f: Followup, t: Texts) -> Value:
 def _subject(lead: Lead, f: Followup, t: Texts) -> Value:
     """The "Objet" of the all-leads table: listing, estimation, search or request."""
     if lead.classified is not None:
-        return lead.classified.reference or f"n° {lead.classified.classified_id}"
+        return lead.classified.reference or f"n° {lead.classified.number_label}"
     if lead.estimation is not None:
         return lead.estimation.city or t.estimation
     if lead.property_search is not None:
@@ -190,6 +192,29 @@ def _intention(lead: Lead, f: Followup, t: Texts) -> Value:
 
 def _listing(attribute: str) -> Getter:
     return lambda lead, f, t: getattr(lead.classified, attribute) if lead.classified else None
+
+
+def _listing_number(lead: Lead, f: Followup, t: Texts) -> Value:
+    """The listing's number as its portal writes it: GSL's integer, Seeker's 12 characters."""
+    if lead.classified is None:
+        return None
+    return lead.classified.portal_id or lead.classified.classified_id
+
+
+def _call(attribute: str) -> Getter:
+    return lambda lead, f, t: getattr(lead.call_details, attribute) if lead.call_details else None
+
+
+def _voicemail(lead: Lead, f: Followup, t: Texts) -> Value:
+    details = lead.call_details
+    if details is None or details.is_voicemail is None:
+        return None
+    return t.yes if details.is_voicemail else t.no
+
+
+def _call_status(lead: Lead, f: Followup, t: Texts) -> Value:
+    details = lead.call_details
+    return _code(t.call_statuses, details.status) if details else None
 
 
 def _estimation(attribute: str) -> Getter:
@@ -254,7 +279,7 @@ FAMILY_COLUMNS: dict[LeadFamily, tuple[Column, ...]] = {
     LeadFamily.ALL: (Column(_("Objet"), Kind.TEXT, _subject, 22),),
     LeadFamily.CLASSIFIED: (
         Column(_("Annonce"), Kind.TEXT, _listing("reference")),
-        Column(_("N° d'annonce"), Kind.INTEGER, _listing("classified_id"), 12),
+        Column(_("N° d'annonce"), Kind.INTEGER, _listing_number, 12),
         Column(_("Prix (€)"), Kind.NUMBER, _listing("price"), 12),
         Column(_("Ville"), Kind.TEXT, _listing("city")),
     ),
@@ -274,6 +299,13 @@ FAMILY_COLUMNS: dict[LeadFamily, tuple[Column, ...]] = {
         Column(_("Surface max (m²)"), Kind.NUMBER, _search("living_area_max"), 10),
         Column(_("Ville"), Kind.TEXT, _search("city")),
         Column(_("Codes postaux"), Kind.TEXT, _postal_codes),
+    ),
+    LeadFamily.CALL_TRACKING: (
+        Column(_("Annonce"), Kind.TEXT, _listing("reference")),
+        Column(_("N° d'annonce"), Kind.INTEGER, _listing_number, 14),
+        Column(_("Durée de l'appel (s)"), Kind.INTEGER, _call("duration_seconds"), 12),
+        Column(_("Messagerie"), Kind.TEXT, _voicemail, 11),
+        Column(_("Statut de l'appel"), Kind.TEXT, _call_status, 14),
     ),
 }
 

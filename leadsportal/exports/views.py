@@ -33,7 +33,7 @@ from django.views.decorators.vary import vary_on_headers
 from leadsportal.agencies.access import AgencyRequest, agency_required, user_memberships
 from leadsportal.agencies.crypto import SecretDecryptionError
 from leadsportal.agencies.permissions import can_export, can_see_history
-from leadsportal.dashboard.families import TABS_BY_FAMILY, TABS_BY_SLUG
+from leadsportal.dashboard.families import TABS_BY_FAMILY, TABS_BY_SLUG, tabs_of
 from leadsportal.dashboard.forms import MAX_CLASSIFIED_ID, LeadListForm
 from leadsportal.dashboard.pages import respond
 from leadsportal.dashboard.selection import SelectionError, list_lead_ids, list_path_checked
@@ -244,7 +244,7 @@ def _queue_export(
 @agency_required
 def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
     tab = TABS_BY_SLUG.get(family_slug)
-    if tab is None:
+    if tab is None or tab not in tabs_of(request.agency):
         raise Http404("unknown lead family")
     back_url = _with_query(tab.url, _list_query(request))
     if not can_export(request.membership):

@@ -63,7 +63,18 @@ _LABELS = {
     "intention": labels.INTENTIONS,
     "gender": labels.GENDERS,
     "phone_type": labels.PHONE_TYPES,
+    "call_status": labels.CALL_STATUSES,
 }
+
+
+@register.filter
+def call_duration(seconds: int | None) -> str:
+    return formatting.call_duration(seconds)
+
+
+@register.filter
+def yes_no(value: bool | None) -> str:
+    return formatting.yes_no(value)
 
 
 @register.filter
