@@ -71,7 +71,7 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, par
     assert newest.leads, "the sandbox has leads in the last 7 days"
     expect_list(page, newest)
     first_date = newest.leads[0].meta.creation_date.astimezone(PARIS)
-    expect(page.locator("#results tbody tr").first.locator("td").first).to_have_text(
+    expect(page.locator("#results tbody tr").first.locator("td.col-date")).to_have_text(
         first_date.strftime("%d/%m/%Y %H:%M")
     )
 
