@@ -25,7 +25,7 @@ from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from leadsportal.agencies.models import Agency
-from tests.fixtures import LYON_CLIENT, PARIS_CLIENT, _agency
+from tests.fixtures import BORDEAUX_CLIENT, LYON_CLIENT, PARIS_CLIENT, _agency, _seeker_agency
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this
@@ -102,6 +102,18 @@ def paris(transactional_db: None, sandbox_url: str, sandbox) -> Agency:  # type:
 @pytest.fixture
 def lyon(transactional_db: None, sandbox_url: str, sandbox) -> Agency:  # type: ignore[no-untyped-def]
     return _agency("Agence Lyon Démo", LYON_CLIENT, sandbox_url)
+
+
+@pytest.fixture
+def bordeaux(transactional_db: None, live_server, seeker_state) -> Agency:  # type: ignore[no-untyped-def]
+    """An agency on AVIV Seeker Leads v1: the Seeker sandbox of the live server."""
+    return _seeker_agency("Agence Bordeaux Démo", BORDEAUX_CLIENT, live_server.url)
+
+
+@pytest.fixture(params=["gsl", "seeker"])
+def upstream_agency(request) -> Agency:  # type: ignore[no-untyped-def]
+    """The journey runs once for an agency on GSL v2 (Paris), once on Seeker Leads (Bordeaux)."""
+    return request.getfixturevalue("paris" if request.param == "gsl" else "bordeaux")
 
 
 def _screenshot(page: Page, path: Path) -> None:

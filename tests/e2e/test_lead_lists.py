@@ -1,4 +1,5 @@
-"""Journeys 2 and 3: filters, tabs, pagination and page size swap the table in place (htmx)."""
+"""Journeys 2 and 3: filters, tabs, pagination and page size swap the table in place (htmx),
+for an agency on each upstream (GSL v2, AVIV Seeker Leads v1)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.browser
 
 
-def test_it_narrows_by_dates_listing_and_portal_without_reloading(browse, paris, make_member):
+def test_it_narrows_by_dates_listing_and_portal_without_reloading(
+    browse, upstream_agency, make_member
+):
+    paris = upstream_agency
     manager = make_member("manager.paris", (paris, "manager"))
     page = browse(manager, path="/leads/")
     set_marker(page)
@@ -106,7 +110,8 @@ def test_it_narrows_by_dates_listing_and_portal_without_reloading(browse, paris,
     expect_list(page, of_listing)
 
 
-def test_it_pages_through_a_list_and_changes_the_page_size(browse, paris, make_member):
+def test_it_pages_through_a_list_and_changes_the_page_size(browse, upstream_agency, make_member):
+    paris = upstream_agency
     agent = make_member("agent.paris", (paris, "agent"))
     today = today_in_paris()
     start = today - timedelta(days=29)
