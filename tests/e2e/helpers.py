@@ -180,3 +180,26 @@ def overflowing_elements(page: Page) -> list[str]:
             }"""
         )
     )
+
+
+# The three sizes issue 14's journeys run at: two desktops and a phone.
+SIZES = {
+    "1440x900": {"viewport": {"width": 1440, "height": 900}},
+    "1280x800": {"viewport": {"width": 1280, "height": 800}},
+    "390x844": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+
+
+def show_filters(page: Page) -> None:
+    """Unfold the list's filters where they fold (a phone's "Filtres" button)."""
+    toggle = page.get_by_test_id("filters-toggle")
+    if toggle.count() and toggle.first.is_visible():
+        fold = page.get_by_test_id("filters-fold")
+        if fold.get_attribute("open") is None:
+            toggle.first.click()
+            expect(fold).to_have_attribute("open", "")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from leadsportal.leads_api import LeadFamily
-from tests.e2e.helpers import expect_list, expected_page, ids_of, lead_ids
+from tests.e2e.helpers import SIZES, expect_list, expected_page, ids_of, lead_ids, show_filters
 
 pytestmark = pytest.mark.browser
 
@@ -47,11 +47,12 @@ def test_it_switches_agency_and_lists_only_the_other_agencys_leads(
     expect_list(page, expected_page(paris, LeadFamily.CLASSIFIED))
 
 
-def test_two_tabs_never_mix_agencies(browse, paris, lyon, make_member):
+@pytest.mark.parametrize("size", SIZES)
+def test_two_tabs_never_mix_agencies(browse, paris, lyon, make_member, size):
     """Journey (issue 14): one person, two tabs; switching agency in one, then acting in the
     other reloads that one under the new agency, never another agency's rows under its header."""
     user = make_member("agent.both", (paris, "agent"), (lyon, "manager"))
-    first = browse(user, path="/leads/")
+    first = browse(user, path="/leads/", **SIZES[size])
     context = first.context
     second = context.new_page()
     second.goto("/leads/")
@@ -64,6 +65,7 @@ def test_two_tabs_never_mix_agencies(browse, paris, lyon, make_member):
 
     # The other tab still says Lyon; its next filter change must not bring Paris rows into it.
     portal = expected_page(paris).leads[0].meta.portal
+    show_filters(second)
     with second.expect_navigation():
         second.get_by_label("Portail", exact=True).select_option(portal)
     expect(second.get_by_label("Agence courante", exact=True)).to_have_value(str(paris.pk))

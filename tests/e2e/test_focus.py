@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import expected_page, htmx_swap
+from tests.e2e.helpers import SIZES, expected_page, htmx_swap
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +21,11 @@ def focused_text(page: Page) -> str:
     )
 
 
-def test_focus_stays_on_the_follow_up_control_that_was_used(browse, paris, make_member):
+@pytest.mark.parametrize("size", SIZES)
+def test_focus_stays_on_the_follow_up_control_that_was_used(browse, paris, make_member, size):
     agent = make_member("agent.paris", (paris, "agent"))
     lead = expected_page(paris).leads[0]
-    page = browse(agent, path=f"/lead/{lead.lead_id}/")
+    page = browse(agent, path=f"/lead/{lead.lead_id}/", **SIZES[size])
     panel = page.get_by_test_id("followup-panel")
 
     panel.get_by_label("Statut").select_option("contacte")
@@ -53,11 +54,13 @@ def test_focus_stays_on_the_follow_up_control_that_was_used(browse, paris, make_
     expect(page.get_by_test_id("followup-panel").get_by_label("Nouvelle note")).to_have_value("")
 
 
+@pytest.mark.parametrize("size", ("1440x900", "1280x800"))
 def test_focus_stays_on_the_tab_and_the_page_link_that_were_used(
-    browse, paris, make_member, sandbox
+    browse, paris, make_member, sandbox, size
 ):
+    # On a phone the top pagination shows its count only: the page links are at the bottom.
     agent = make_member("agent.paris", (paris, "agent"))
-    page = browse(agent, path="/leads/")
+    page = browse(agent, path="/leads/", **SIZES[size])
     assert expected_page(paris).count > 20, "the seeded agency has more than one page"
 
     # "Suivante" at the top of the list: page 2, and the focus on the new "Suivante".

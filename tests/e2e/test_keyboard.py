@@ -8,13 +8,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import SIZES, show_filters
+
 pytestmark = pytest.mark.browser
 
 
-def test_arrow_keys_on_a_filter_select_send_one_request(browse, paris, make_member):
+@pytest.mark.parametrize("size", SIZES)
+def test_arrow_keys_on_a_filter_select_send_one_request(browse, paris, make_member, size):
     agent = make_member("agent.paris", (paris, "agent"))
-    page = browse(agent, path="/leads/")
+    page = browse(agent, path="/leads/", **SIZES[size])
     expect(page.get_by_test_id("results")).to_be_visible()
+    show_filters(page)
     lists: list[str] = []
     page.on(
         "request",
@@ -34,9 +38,10 @@ def test_arrow_keys_on_a_filter_select_send_one_request(browse, paris, make_memb
     assert f"portal={portal.input_value()}" in lists[0]
 
 
-def test_escape_closes_the_export_menu(browse, paris, make_member):
+@pytest.mark.parametrize("size", SIZES)
+def test_escape_closes_the_export_menu(browse, paris, make_member, size):
     manager = make_member("manager.paris", (paris, "manager"))
-    page = browse(manager, path="/leads/")
+    page = browse(manager, path="/leads/", **SIZES[size])
     menu = page.get_by_test_id("export-menu").first
     summary = menu.locator("summary")
     summary.click()

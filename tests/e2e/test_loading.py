@@ -9,14 +9,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import SIZES, show_filters
+
 pytestmark = pytest.mark.browser
 
 
-def test_a_slow_filter_change_marks_the_results_busy(browse, paris, make_member, sandbox):
+@pytest.mark.parametrize("size", SIZES)
+def test_a_slow_filter_change_marks_the_results_busy(browse, paris, make_member, sandbox, size):
     agent = make_member("agent.paris", (paris, "agent"))
-    page = browse(agent, path="/leads/")
+    page = browse(agent, path="/leads/", **SIZES[size])
     results = page.get_by_test_id("results")
     expect(results).to_be_visible()
+    show_filters(page)
     sandbox.latency_ms = 1500
     page.get_by_label("Portail", exact=True).select_option("SLG-FRA")
     expect(results).to_have_attribute("aria-busy", "true")
@@ -53,13 +57,15 @@ def short_deadline(settings):  # type: ignore[no-untyped-def]
     upstream.get_client.cache_clear()
 
 
+@pytest.mark.parametrize("size", SIZES)
 def test_a_stalled_upstream_ends_in_the_banner_not_a_blank_page(
-    browse, paris, make_member, sandbox, short_deadline
+    browse, paris, make_member, sandbox, short_deadline, size
 ):
     agent = make_member("agent.paris", (paris, "agent"))
-    page = browse(agent, path="/leads/")
+    page = browse(agent, path="/leads/", **SIZES[size])
     results = page.get_by_test_id("results")
     expect(page.locator("#results table")).to_be_visible()
+    show_filters(page)
 
     # Every upstream call now hangs for a minute.
     sandbox.configure(fault_mode="stall", fault_next=10_000, stall_seconds=60)
