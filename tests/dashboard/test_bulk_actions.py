@@ -188,3 +188,65 @@ def test_an_agent_may_not_export_the_selection_when_the_agency_says_no(agent, pa
     assert 'data-testid="bulk-export"' not in _list(agent.client)
     response = agent.client.post("/exports/selection/", {"list": "/leads/", "lead": ids})
     assert response.status_code == 403
+
+
+def test_a_reminder_on_every_lead_of_a_list_over_several_api_pages(agent, paris, colleague):  # type: ignore[no-untyped-def]
+    listed = _list(agent.client)
+    total = int(re.search(r"(\d+) leads de la liste", listed).group(1))  # type: ignore[union-attr]
+    due = (timezone.now() + timedelta(days=1)).astimezone(PARIS)
+    html = _post(
+        agent.client,
+        {
+            "list": "/leads/",
+            "scope": "all",
+            "action": "remind",
+            "due": due.strftime("%Y-%m-%dT%H:%M"),
+            "person": colleague.pk,
+            "text": "Relancer",
+        },
+    ).content.decode()
+    assert _notice(html) == f"{total} rappels ajoutés."
+    assert Reminder.objects.filter(person=colleague, text="Relancer").count() == total
+    # A time in the past is refused with the reminder form's own words, and nothing is added.
+    refused = _post(
+        agent.client,
+        {
+            "list": "/leads/",
+            "scope": "all",
+            "action": "remind",
+            "due": "2020-01-01T10:00",
+            "person": colleague.pk,
+        },
+    ).content.decode()
+    assert "Cette heure est déjà passée" in _notice(refused)
+    assert Reminder.objects.count() == total
+
+
+def test_unread_again_and_all_of_a_locally_filtered_list(agent, paris, colleague):  # type: ignore[no-untyped-def]
+    ids = listed_ids(_list(agent.client))[:6]
+    _post(agent.client, {"list": "/leads/", "scope": "selected", "lead": ids, "action": "read"})
+    html = _post(
+        agent.client,
+        {"list": "/leads/", "scope": "selected", "lead": ids[:2], "action": "unread"},
+    ).content.decode()
+    assert _notice(html) == "2 leads marqués comme non lus."
+    assert set(LeadRead.objects.values_list("lead_id", flat=True)) == set(ids[2:])
+
+    # "Mes leads" is answered from our database: give three to the agent, then act on all of it.
+    _post(
+        agent.client,
+        {
+            "list": "/leads/",
+            "scope": "selected",
+            "lead": ids[:3],
+            "action": "assign",
+            "assignee": agent.user.pk,
+        },
+    )
+    mine = "/leads/?assignee=moi"
+    assert sorted(listed_ids(_list(agent.client, mine))) == sorted(ids[:3])
+    html = _post(
+        agent.client, {"list": mine, "scope": "all", "action": "assign", "assignee": colleague.pk}
+    ).content.decode()
+    assert _notice(html) == "3 leads assignés à Claire Martin."
+    assert listed_ids(_list(agent.client, mine)) == []
