@@ -179,3 +179,32 @@ def test_it_reports_an_unreachable_api(admin_client_fr, make_agency, sandbox):
 
     assert "« Agence Injoignable » : échec de la connexion." in body
     assert "momentanément indisponible" in body
+
+
+def test_a_seeker_agency_saved_in_the_admin_registers_its_webhook(
+    admin_client_fr, bordeaux, seeker_state, settings
+):
+    # The admin is reached at http://testserver/ here: the sandbox may call that host.
+    settings.SEEKER_SANDBOX_WEBHOOK_HOSTS = ["testserver"]
+    data = _change_data(
+        bordeaux, upstream="seeker_v1", intermediary_id="RC-42", base_url=bordeaux.base_url
+    )
+    response = admin_client_fr.post(f"/admin/agencies/agency/{bordeaux.pk}/change/", data)
+    assert response.status_code == 302
+    bordeaux.refresh_from_db()
+    assert bordeaux.intermediary_id == "RC-42" and bordeaux.webhook_subscription_id
+    assert seeker_state.active_subscriptions("agence-bordeaux-demo") == 1
+    page = text(admin_client_fr.get(response["Location"]))
+    assert "webhook enregistré auprès de Seeker Leads" in page
+    change = text(admin_client_fr.get(f"/admin/agencies/agency/{bordeaux.pk}/change/"))
+    assert "Enregistré (abonnement" in change
+    assert bordeaux.webhook_secret() not in change
+
+
+def test_an_intermediary_id_is_refused_for_a_gsl_agency(admin_client_fr, agency):
+    response = admin_client_fr.post(
+        f"/admin/agencies/agency/{agency.pk}/change/",
+        _change_data(agency, intermediary_id="RC-42"),
+    )
+    assert response.status_code == 200
+    assert "ne sert qu'à AVIV Seeker Leads" in text(response)

@@ -209,3 +209,34 @@ def test_it_has_no_command_line_option_for_the_password(agency):
             "leaked",
             stdin="",
         )
+
+
+def test_it_creates_an_agency_on_seeker_leads_with_its_intermediary_id(db, monkeypatch):
+    monkeypatch.setenv("LEADS_CLIENT_SECRET", "seeker-secret")
+
+    output = run(
+        "create_agency",
+        "Agence Bordeaux",
+        "--upstream",
+        "seeker",
+        "--client-id",
+        "bdx-1",
+        "--intermediary-id",
+        "RC-42",
+    )
+
+    agency = Agency.objects.get(name="Agence Bordeaux")
+    assert agency.upstream == Agency.Upstream.SEEKER_V1
+    credentials = agency.seeker_credentials()
+    assert (credentials.client_id, credentials.client_secret) == ("bdx-1", "seeker-secret")
+    assert credentials.intermediary_id == "RC-42"
+    assert "AVIV Seeker Leads v1" in output and "seeker-secret" not in output
+    # Run again without --upstream: the agency stays on Seeker Leads.
+    run("create_agency", "Agence Bordeaux", "--client-id", "bdx-1")
+    assert Agency.objects.get(name="Agence Bordeaux").upstream == Agency.Upstream.SEEKER_V1
+
+
+def test_register_webhooks_needs_the_public_address(db, monkeypatch):
+    monkeypatch.delenv("LEADSPORTAL_PUBLIC_URL", raising=False)
+    with pytest.raises(CommandError, match="--public-url"):
+        call_command("register_webhooks", stdout=StringIO())
