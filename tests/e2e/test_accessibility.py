@@ -138,6 +138,16 @@ def test_every_page_type_passes_axe(
     expect(page.get_by_test_id("export-menu").first).to_have_attribute("open", "")
     audit.check("list-export-menu")
 
+    audit.visit("list-bulk-bar", "/leads/")
+    page.locator("#results input.row-select").first.check()
+    expect(page.get_by_test_id("bulk-bar")).to_have_attribute("open", "")
+    page.get_by_test_id("bulk-bar").get_by_label("Action").select_option("stage")
+    audit.check("list-bulk-bar")
+    if device == "phone":
+        audit.visit("header-menu", "/leads/")
+        page.get_by_test_id("header-menu").locator("summary").click()
+        audit.check("header-menu")
+
     audit.visit("lead-detail", f"/lead/{lead.lead_id}/")
     audit.visit("lead-same-contact", f"/lead/{lead.lead_id}/meme-contact/")
     audit.visit("lead-other-agency", f"/lead/{other_agency_lead.lead_id}/", status=404)
@@ -146,6 +156,8 @@ def test_every_page_type_passes_axe(
     audit.visit("search", f"/recherche/?q={name_word}")
     audit.visit("search-nothing", "/recherche/?q=zzzzqqq")
     audit.visit("statistics", "/statistiques/")
+    audit.visit("to-call-back", "/a-rappeler/")
+    audit.visit("pipeline-editor", "/agence/suivi/")
     audit.visit("saved-views", "/vues/")
     audit.visit("export-history", "/exports/historique/")
     audit.visit("access-record", "/agence/acces/")
