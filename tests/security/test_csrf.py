@@ -57,6 +57,7 @@ def every_route_path(sample: Sample, agency: Agency) -> list[str]:
         "view_id": "1",
         "reminder_id": "1",
         "attempt_id": "1",
+        "export_id": "1",
         "uid": "1",
         "uidb64": "MQ",
         "token": "x",
