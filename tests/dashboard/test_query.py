@@ -46,7 +46,9 @@ def test_the_filters_become_api_criteria_and_a_local_filter(membership):
 
 
 def test_a_query_read_back_from_its_own_links_is_the_same_query(membership):
-    raw = "start=2026-11-02&end=2026-11-08&portal=LIM-FRA&status=rendez-vous&assignee=moi&per_page=50"
+    raw = (
+        "start=2026-11-02&end=2026-11-08&portal=LIM-FRA&status=rendez-vous&assignee=moi&per_page=50"
+    )
     query = query_of(membership, raw, "annonces")
     again = query_of(membership, urlsplit(query.page_url(3)).query, "annonces")
     assert again == query.__class__(**{**query.__dict__, "page": 3})
