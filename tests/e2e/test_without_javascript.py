@@ -68,3 +68,29 @@ def test_it_filters_and_pages_with_javascript_disabled(browse, paris, make_membe
     page.get_by_role("link", name="Dernière page", exact=True).first.click()
     expect(page).to_have_url(re.compile(rf"[?&]page={last}\b"))
     expect_list(page, expected_page(paris, family, search, page=last, size=50))
+
+
+def test_bulk_actions_and_their_undo_with_javascript_disabled(browse, paris, make_member):
+    """Issue 17: the bulk bar is plain forms: tick, choose, apply, undo, each a page load."""
+    from leadsportal.followup.models import LeadFollowup
+    from tests.e2e.helpers import lead_ids
+
+    agent = make_member("agent.paris", (paris, "agent"))
+    page = browse(agent, path="/leads/", java_script_enabled=False)
+    ids = lead_ids(page)[:2]
+    for lead_id in ids:
+        page.locator(f'tr[data-lead-id="{lead_id}"] input.row-select').check()
+    bar = page.get_by_test_id("bulk-bar")
+    bar.locator("summary").click()
+    bar.get_by_label("Action").select_option("stage")
+    # The stage's fields show once it is chosen (CSS, no script).
+    expect(bar.get_by_label("Étape", exact=True)).to_be_visible()
+    bar.get_by_label("Étape", exact=True).select_option(label="Contacté")
+    bar.get_by_test_id("bulk-apply").click()
+    expect(page.get_by_test_id("bulk-notice")).to_contain_text(
+        "2 leads passés à l'étape « Contacté »."
+    )
+    assert set(LeadFollowup.objects.values_list("status", flat=True)) == {"contacte"}
+    page.get_by_test_id("bulk-undo").click()
+    expect(page.get_by_test_id("bulk-notice")).to_contain_text("Modification annulée")
+    assert not LeadFollowup.objects.exists()
