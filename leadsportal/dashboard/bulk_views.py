@@ -8,6 +8,7 @@ posts in the background and the redirect brings back the list's results only.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -145,7 +146,9 @@ def bulk_change(request: AgencyRequest) -> HttpResponse:
             lead_ids = list(selection.lead_ids)
         else:
             lead_ids = form.chosen_ids if scope == "selected" else form.page_ids
-        result = _apply(request, form, lead_ids)
+        # One transaction for the whole change, an assignment and its reminders included.
+        with transaction.atomic():
+            result = _apply(request, form, lead_ids)
     except SelectionError:
         bulk_notice_set(
             request, _("Cette liste ne peut pas être sélectionnée en entier."), error=True
