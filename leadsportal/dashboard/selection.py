@@ -17,13 +17,13 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from leadsportal.agencies.models import Membership
-from leadsportal.agencies.upstream import leads_search_pages
+from leadsportal.agencies.upstream import is_last_page, leads_search_pages, listing_leads
 from leadsportal.dashboard.families import TABS_BY_SLUG
 from leadsportal.dashboard.forms import LeadListForm, ListingFilterForm
 from leadsportal.followup.bulk import MAX_BULK_LEADS
 from leadsportal.followup.fingerprints import lead_index_write
 from leadsportal.followup.records import local_lead_ids
-from leadsportal.leads_api import PAGE_SIZE_MAX, LeadFamily
+from leadsportal.leads_api import PAGE_SIZE_MAX, LeadFamily, PageRequest
 
 # The lists whose "all matching" the bar offers: the family lists and a listing's page.
 LIST_ROUTES = frozenset({"dashboard:leads", "dashboard:family_leads", "dashboard:classified_leads"})
@@ -78,7 +78,7 @@ def list_lead_ids(*, membership: Membership, url: str) -> ListSelection:
             raise SelectionError("filters in error")
         listing_query = listing.listing_query(int(match.kwargs["classified_id"]))
         if not listing_query.filtered:
-            raise SelectionError("a listing without a period")
+            return _listing_ids(membership, listing_query.classified_id)
         family, criteria = LeadFamily.ALL, listing_query.criteria
     elif match.view_name in LIST_ROUTES:
         tab = TABS_BY_SLUG.get(match.kwargs.get("family_slug", ""))
@@ -106,4 +106,23 @@ def list_lead_ids(*, membership: Membership, url: str) -> ListSelection:
             return ListSelection((), too_many=True)
         lead_index_write(agency=agency, leads=page.leads, now=timezone.now())
         ids.extend(lead.lead_id for lead in page.leads)
+    return ListSelection(tuple(dict.fromkeys(ids)))
+
+
+def _listing_ids(membership: Membership, classified_id: int) -> ListSelection:
+    """Every lead of a listing's own page (no period: the listing's route of the API)."""
+    agency = membership.agency
+    ids: list[str] = []
+    for index in range(1, MAX_PAGES + 1):
+        page = listing_leads(
+            agency=agency,
+            classified_id=classified_id,
+            page=PageRequest(index=index, size=PAGE_SIZE_MAX),
+        )
+        if page.count > MAX_BULK_LEADS:
+            return ListSelection((), too_many=True)
+        lead_index_write(agency=agency, leads=page.leads, now=timezone.now())
+        ids.extend(lead.lead_id for lead in page.leads)
+        if is_last_page(page):
+            break
     return ListSelection(tuple(dict.fromkeys(ids)))

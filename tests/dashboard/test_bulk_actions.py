@@ -8,6 +8,7 @@ import csv
 import html as html_module
 import io
 import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -250,3 +251,17 @@ def test_unread_again_and_all_of_a_locally_filtered_list(agent, paris, colleague
     ).content.decode()
     assert _notice(html) == "3 leads assignés à Claire Martin."
     assert listed_ids(_list(agent.client, mine)) == []
+
+
+def test_every_lead_of_a_listings_page(agent, paris):  # type: ignore[no-untyped-def]
+    # The busiest listing of the month: more than one page of leads on its own page.
+    listings = Counter(
+        lead.classified.classified_id for lead in recent_leads(paris, days=30) if lead.classified
+    )
+    url = f"/annonces/{listings.most_common(1)[0][0]}/leads/"
+    listed = _list(agent.client, url)
+    total = int(re.search(r"(\d+) leads de la liste", listed).group(1))  # type: ignore[union-attr]
+    assert total > len(listed_ids(listed)), "more than one page"
+    html = _post(agent.client, {"list": url, "scope": "all", "action": "read"}).content.decode()
+    assert _notice(html) == f"{total} leads marqués comme lus."
+    assert LeadRead.objects.count() == total
