@@ -18,7 +18,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 
 from leadsportal.agencies.members import member_label
 from leadsportal.agencies.models import Agency
@@ -108,8 +108,8 @@ def _openings(agency: Agency, lead_id: str) -> list[TimelineEntry]:
         groups[key] = (latest, count + 1)
     entries = []
     for (username, _day), (latest, count) in groups.items():
-        text = ngettext(
-            "a ouvert le lead", "a ouvert le lead (%(count)d fois ce jour-là)", count
+        text = npgettext(
+            "timeline", "a ouvert le lead", "a ouvert le lead (%(count)d fois ce jour-là)", count
         ) % {"count": count}
         entries.append(TimelineEntry(at=latest, kind="opened", actor=username, text=text))
     return entries
