@@ -124,7 +124,6 @@ class LeadTable(tables.Table):
         **kwargs: Any,
     ) -> None:
         self.back_url = back_url
-        self.selectable = selectable
         if not selectable:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "select")
         # New / "déjà connu" / follow-up of each row, computed for the whole page beforehand.

@@ -34,9 +34,9 @@ from leadsportal.followup.models import (
     Reminder,
 )
 from leadsportal.followup.records import (
-    _response_times_changed,
     followup_assignee_set,
     followup_status_set,
+    response_times_changed,
 )
 from leadsportal.followup.reminders import reminder_set
 
@@ -339,5 +339,5 @@ def bulk_undo(*, membership: Membership, token: str) -> int | None:
         LeadFollowup.objects.filter(
             agency_id=agency_id, lead_id__in=undo["created"], events__isnull=True
         ).filter(notes__isnull=True, reminders__isnull=True).delete()
-        transaction.on_commit(lambda: _response_times_changed(agency_id))
+        transaction.on_commit(lambda: response_times_changed(agency_id))
     return len(undo["rows"]) or len(undo.get("reminders", []))

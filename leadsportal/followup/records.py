@@ -235,8 +235,8 @@ def followup_status_set(
             # Now, and again after the commit: a median read in between would store the old
             # figure again.
             agency_id = row.agency_id
-            _response_times_changed(agency_id)
-            transaction.on_commit(lambda: _response_times_changed(agency_id))
+            response_times_changed(agency_id)
+            transaction.on_commit(lambda: response_times_changed(agency_id))
         row.save(
             update_fields=[
                 "status",
@@ -335,7 +335,7 @@ def followup_history(*, followup: LeadFollowup | None) -> FollowupHistory:
     )
 
 
-def _response_times_changed(agency_id: int) -> None:
+def response_times_changed(agency_id: int) -> None:
     generation_bump(_response_times_generation_key(agency_id))
 
 
