@@ -58,6 +58,40 @@ def expected_page(
     return client.search(family, search or criteria(), request)
 
 
+def upstream_of(agency: Agency) -> fixtures.UpstreamCase:
+    """The agency's upstream as tests/fixtures.py's `upstream` gives it, with its sandbox's
+    in-process control object (the live server runs in this process): `add_lead`, `lead`..."""
+    if agency.is_seeker:
+        from leadsportal.seeker_sandbox.state import state as seeker_state
+
+        return fixtures.UpstreamCase("seeker", agency, agency, seeker_state, agency.client_id)
+    from leadsportal.sandbox.state import state
+
+    return fixtures.UpstreamCase("gsl", agency, agency, state, agency.client_id)
+
+
+def add_lead(
+    agency: Agency,
+    family: LeadFamily = LeadFamily.CLASSIFIED,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> str:
+    """A new lead of the family, arriving now in the agency's sandbox, with this contact
+    (each upstream's own shape of a contact request)."""
+    contact: dict[str, object] = {}
+    for key, value in (("firstName", first_name), ("lastName", last_name), ("email", email)):
+        if value is not None:
+            contact[key] = value
+    if phone is not None:
+        verified = "verified" if agency.is_seeker else "isVerified"
+        contact["phoneNumbers"] = [{"number": phone, "type": "MOBILE", verified: False}]
+    overrides = {"contactRequest": contact} if contact else {}
+    return upstream_of(agency).add_lead(family=family, **overrides)
+
+
 def lead_ids(page: Page) -> list[str]:
     """The leads listed in the table, in order, by the id in their detail link."""
     hrefs = page.locator("#results a.lead-link").evaluate_all(

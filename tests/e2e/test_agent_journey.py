@@ -1,4 +1,5 @@
-"""Journey 1: an agent logs in, lands on the newest leads, opens one and comes back to the list."""
+"""Journey 1: an agent logs in, lands on the newest leads, opens one and comes back to the list,
+for an agency on each upstream (GSL v2, AVIV Seeker Leads v1)."""
 
 from __future__ import annotations
 
@@ -52,13 +53,16 @@ def expect_filtered_list(page: Page, portal: str, listed) -> None:  # type: igno
     expect_list(page, listed)
 
 
-def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, paris, make_member):
-    make_member("agent.paris", (paris, "agent"))
+def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(
+    browse, upstream_agency, make_member
+):
+    agency = upstream_agency
+    make_member("agent", (agency, "agent"))
     page = browse()
 
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/connexion/\?next="))
-    page.get_by_label("Identifiant", exact=True).fill("agent.paris")
+    page.get_by_label("Identifiant", exact=True).fill("agent")
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
 
@@ -67,7 +71,7 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, par
     expect(page.get_by_role("link", name="Tous les leads", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
-    newest = expected_page(paris)
+    newest = expected_page(agency)
     assert newest.leads, "the sandbox has leads in the last 7 days"
     expect_list(page, newest)
     first_date = newest.leads[0].meta.creation_date.astimezone(PARIS)
@@ -79,7 +83,7 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(browse, par
     portal = next(lead for lead in newest.leads if reachable(lead)).meta.portal
     with htmx_swap(page):
         page.get_by_label("Portail", exact=True).select_option(portal)
-    listed = expected_page(paris, search=criteria(portal=portal))
+    listed = expected_page(agency, search=criteria(portal=portal))
     expect_filtered_list(page, portal, listed)
     lead = next(lead for lead in listed.leads if reachable(lead))
     lead_link = page.locator(f'#results a.lead-link[href^="/lead/{lead.lead_id}/"]')
