@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -308,6 +308,37 @@ class UpstreamCase:
 
     def api_calls(self) -> int:
         return int(self.sandbox.api_requests(self.client_id))
+
+    def add_contact_lead(
+        self,
+        *,
+        email: str | None = "",
+        phones: list[str] | None = None,
+        expires_at: datetime | None = None,
+        **options: Any,
+    ) -> str:
+        """`add_lead` with this e-mail (None: none; "": the sandbox's own) and these phones,
+        expiring at `expires_at`, in the upstream's own field (GSL's expirationDate, Seeker's
+        metadata.TTL)."""
+        contact: dict[str, object] = dict(options.pop("contactRequest", None) or {})
+        if email != "":
+            contact["email"] = email
+        if phones is not None:
+            contact["phoneNumbers"] = [phone(number) for number in phones]
+        if options.get("first_name") is not None:
+            contact["firstName"] = options.pop("first_name")
+        if contact:
+            options["contactRequest"] = contact
+        if expires_at is not None and self.is_seeker:
+            options["metadata"] = {"TTL": int(expires_at.timestamp())}
+        elif expires_at is not None:
+            when = expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            options["leadMetaInfos"] = {"expirationDate": when}
+        return self.add_lead(**options)
+
+    def on_other(self) -> UpstreamCase:
+        """The same upstream seen from `other` (Lyon / Nantes)."""
+        return replace(self, agency=self.other, other=self.agency, client_id=self.other.client_id)
 
 
 @pytest.fixture(params=["gsl", "seeker"])
