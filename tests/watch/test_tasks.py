@@ -1,4 +1,5 @@
-"""The scheduled work: the plan of polls, leases, the daily re-read (GDPR) and purge."""
+"""The scheduled work: the plan of polls, leases, the daily re-read (GDPR) and purge. The tests
+that reach the upstream run for an agency on GSL v2 and one on Seeker Leads (`upstream`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from leadsportal.watch import tasks
 from leadsportal.watch.leases import lease_take, slot_of
 from leadsportal.watch.models import AgencyWatch, WatchLease
 from leadsportal.watch.poll import agency_poll
-from tests.fixtures import PARIS_CLIENT
 
 pytestmark = pytest.mark.django_db
 
@@ -41,45 +41,49 @@ def test_a_lease_has_one_holder_per_slot():
     assert WatchLease.objects.filter(name="poll:1").count() == 2
 
 
-def test_a_slot_taken_elsewhere_or_long_past_is_not_polled(paris, sandbox, settings):
+def test_a_slot_taken_elsewhere_or_long_past_is_not_polled(upstream, settings):
     settings.LEADS_WATCH_INTERVAL = 10
+    agency = upstream.agency
     slot = slot_of(timezone.now(), 10)
-    assert lease_take(f"poll:{paris.pk}", slot)
-    assert tasks.watch_poll.call_local(paris.pk, slot) is False
-    assert tasks.watch_poll.call_local(paris.pk, slot - 5) is False  # missed while down
-    assert sandbox.api_requests(paris.client_id) == 0
-    assert tasks.watch_poll.call_local(paris.pk, slot + 1) is True
-    assert AgencyWatch.objects.get(agency=paris).polls == 1
+    assert lease_take(f"poll:{agency.pk}", slot)
+    assert tasks.watch_poll.call_local(agency.pk, slot) is False
+    assert tasks.watch_poll.call_local(agency.pk, slot - 5) is False  # missed while down
+    assert upstream.api_calls() == 0
+    assert tasks.watch_poll.call_local(agency.pk, slot + 1) is True
+    assert AgencyWatch.objects.get(agency=agency).polls == 1
 
 
-def test_the_daily_reread_forgets_the_contacts_erased_upstream(paris, add_lead, sandbox):
-    agency_poll(agency=paris)
-    lead_id = add_lead(email="gone@example.org", phones=["0611223344"])
-    agency_poll(agency=paris)
-    assert ContactFingerprint.objects.filter(agency=paris, lead_id=lead_id).count() == 2
+def test_the_daily_reread_forgets_the_contacts_erased_upstream(upstream):
+    agency = upstream.agency
+    agency_poll(agency=agency)
+    lead_id = upstream.add_contact_lead(email="gone@example.org", phones=["0611223344"])
+    agency_poll(agency=agency)
+    assert ContactFingerprint.objects.filter(agency=agency, lead_id=lead_id).count() == 2
 
-    sandbox.erase_contact(PARIS_CLIENT[0], lead_id)
-    tasks.agency_backfill.call_local(paris.pk, days=2)
-    assert ContactFingerprint.objects.filter(agency=paris, lead_id=lead_id).count() == 0
-    assert AgencyLead.objects.filter(agency=paris, lead_id=lead_id).exists()  # nothing personal
+    upstream.sandbox.erase_contact(upstream.client_id, lead_id)
+    tasks.agency_backfill.call_local(agency.pk, days=2)
+    assert ContactFingerprint.objects.filter(agency=agency, lead_id=lead_id).count() == 0
+    assert AgencyLead.objects.filter(agency=agency, lead_id=lead_id).exists()  # nothing personal
 
 
-def test_a_new_agency_is_backfilled_by_the_workers(paris, sandbox):
+def test_a_new_agency_is_backfilled_by_the_workers(upstream):
+    agency = upstream.agency
     # Created by the fixture: the backfill was queued, not run in the request.
-    assert AgencyLead.objects.filter(agency=paris).count() == 0
-    tasks.agency_backfill.call_local(paris.pk, days=3)
-    assert AgencyLead.objects.filter(agency=paris).count() > 0
-    oldest = AgencyLead.objects.filter(agency=paris).earliest("lead_created_at")
+    assert AgencyLead.objects.filter(agency=agency).count() == 0
+    tasks.agency_backfill.call_local(agency.pk, days=3)
+    assert AgencyLead.objects.filter(agency=agency).count() > 0
+    oldest = AgencyLead.objects.filter(agency=agency).earliest("lead_created_at")
     assert oldest.lead_created_at >= timezone.now() - timedelta(days=3, minutes=2)
 
 
-def test_the_daily_purge_deletes_expired_index_rows(paris, add_lead):
-    agency_poll(agency=paris)
-    lead_id, kept = add_lead(), add_lead()
-    agency_poll(agency=paris)
+def test_the_daily_purge_deletes_expired_index_rows(upstream):
+    agency = upstream.agency
+    agency_poll(agency=agency)
+    lead_id, kept = upstream.add_lead(), upstream.add_lead()
+    agency_poll(agency=agency)
     AgencyLead.objects.filter(lead_id=lead_id).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
     tasks.daily_purge.call_local()
     assert not AgencyLead.objects.filter(lead_id=lead_id).exists()
-    assert AgencyLead.objects.filter(agency=paris, lead_id=kept).exists()
+    assert AgencyLead.objects.filter(agency=agency, lead_id=kept).exists()
