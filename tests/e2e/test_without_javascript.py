@@ -1,4 +1,5 @@
-"""Journey 7: with JavaScript off, filters and pagination work through full page loads."""
+"""Journey 7: with JavaScript off, filters, pagination and the bulk bar work through full page
+loads, for an agency on each upstream (GSL v2, AVIV Seeker Leads v1)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ from tests.e2e.helpers import criteria, expect_list, expected_page, page_count
 pytestmark = pytest.mark.browser
 
 
-def test_it_filters_and_pages_with_javascript_disabled(browse, paris, make_member):
-    manager = make_member("manager.paris", (paris, "manager"))
+def test_it_filters_and_pages_with_javascript_disabled(browse, upstream_agency, make_member):
+    agency = upstream_agency
+    manager = make_member("manager", (agency, "manager"))
     page = browse(manager, path="/leads/", java_script_enabled=False)
-    expect_list(page, expected_page(paris))
+    expect_list(page, expected_page(agency))
 
     # Tabs are plain links.
     page.get_by_role("link", name="Annonces", exact=True).click()
     expect(page).to_have_url(re.compile(r"/leads/annonces/$"))
     family = LeadFamily.CLASSIFIED
-    expect_list(page, expected_page(paris, family))
+    expect_list(page, expected_page(agency, family))
 
     # Journey 2 through the "Filtrer" button: dates first, then listing and portal.
     today = today_in_paris()
@@ -33,18 +35,18 @@ def test_it_filters_and_pages_with_javascript_disabled(browse, paris, make_membe
     page.get_by_label("Au", exact=True).fill(end.isoformat())
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(rf"start={start.isoformat()}&end={end.isoformat()}"))
-    in_window = expected_page(paris, family, criteria(start, end))
+    in_window = expected_page(agency, family, criteria(start, end))
     expect_list(page, in_window)
 
     listing = next(lead.classified for lead in in_window.leads if lead.classified).classified_id
-    of_listing = expected_page(paris, family, criteria(start, end, classified=listing))
+    of_listing = expected_page(agency, family, criteria(start, end, classified=listing))
     portal = of_listing.leads[0].meta.portal
     page.get_by_label("Annonce", exact=True).fill(str(listing))
     page.get_by_label("Portail", exact=True).select_option(portal)
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(rf"classified={listing}&portal={portal}"))
     expect_list(
-        page, expected_page(paris, family, criteria(start, end, classified=listing, portal=portal))
+        page, expected_page(agency, family, criteria(start, end, classified=listing, portal=portal))
     )
 
     page.go_back()
@@ -55,27 +57,27 @@ def test_it_filters_and_pages_with_javascript_disabled(browse, paris, make_membe
     page.get_by_role("link", name="Suivante", exact=True).first.click()
     expect(page).to_have_url(re.compile(r"[?&]page=2\b"))
     search = criteria(start, end)
-    expect_list(page, expected_page(paris, family, search, page=2))
+    expect_list(page, expected_page(agency, family, search, page=2))
 
     page.get_by_label("Par page", exact=True).select_option("50")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"per_page=50"))
     expect(page).not_to_have_url(re.compile(r"[?&]page="))
-    expect_list(page, expected_page(paris, family, search, size=50))
+    expect_list(page, expected_page(agency, family, search, size=50))
 
     last = page_count(in_window.count, 50)
     assert last >= 2
     page.get_by_role("link", name="Dernière page", exact=True).first.click()
     expect(page).to_have_url(re.compile(rf"[?&]page={last}\b"))
-    expect_list(page, expected_page(paris, family, search, page=last, size=50))
+    expect_list(page, expected_page(agency, family, search, page=last, size=50))
 
 
-def test_bulk_actions_and_their_undo_with_javascript_disabled(browse, paris, make_member):
+def test_bulk_actions_and_their_undo_with_javascript_disabled(browse, upstream_agency, make_member):
     """Issue 17: the bulk bar is plain forms: tick, choose, apply, undo, each a page load."""
     from leadsportal.followup.models import LeadFollowup
     from tests.e2e.helpers import lead_ids
 
-    agent = make_member("agent.paris", (paris, "agent"))
+    agent = make_member("agent", (upstream_agency, "agent"))
     page = browse(agent, path="/leads/", java_script_enabled=False)
     ids = lead_ids(page)[:2]
     for lead_id in ids:
