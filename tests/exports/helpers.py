@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
+from leadsportal import seeker_api
 from leadsportal.dashboard import labels
 from leadsportal.dashboard.dates import start_of_day, today_in_paris
 from leadsportal.leads_api import (
+    MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
     ApiCredentials,
     Lead,
@@ -119,6 +121,35 @@ def listing_leads(agency, classified_id: int) -> list[Lead]:
             client.classified_leads(classified_id, PageRequest(index, PAGE_SIZE_MAX)).leads
         )
     return leads
+
+
+def upstream_leads(
+    upstream, family: LeadFamily, criteria: SearchCriteria
+) -> tuple[list[Lead], int]:  # type: ignore[no-untyped-def]
+    """Every lead of the list in the list's order, for the agency of a `tests.fixtures`
+    UpstreamCase: on GSL the API's own search (`all_leads`); on Seeker Leads the sandbox's own
+    selection (`UpstreamCase.expected`), each lead as the Seeker client reads it from the feed."""
+    if not upstream.is_seeker:
+        return all_leads(upstream.agency, family, criteria)
+    expected = upstream.expected(family, criteria, PageRequest(1, 1_000_000))
+    client = seeker_api.get_client(upstream.agency.seeker_credentials())
+    by_id = {lead.lead_id: lead for lead in client.window_leads(criteria.start, criteria.end)}
+    leads = [by_id.get(lead_id) or upstream.lead(lead_id) for lead_id in expected.lead_ids]
+    return leads, expected.count
+
+
+def upstream_listing_ids(upstream, classified_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The ids a listing's own page lists: on GSL the API's listing route; on Seeker Leads, the
+    listing's leads of the last 92 days' window (docs/UPSTREAMS.md), from the sandbox's data."""
+    if not upstream.is_seeker:
+        return [lead.lead_id for lead in listing_leads(upstream.agency, classified_id)]
+    now = datetime.now(UTC)
+    window = SearchCriteria(
+        start=now - timedelta(days=MAX_WINDOW_DAYS),
+        end=now + timedelta(minutes=2),
+        classified_ids=(classified_id,),
+    )
+    return list(upstream.expected(LeadFamily.ALL, window, PageRequest(1, 1_000_000)).lead_ids)
 
 
 def body(response) -> bytes:
