@@ -7,13 +7,13 @@ v1): this module only knows the dashboard's lead model (`Lead`, `LeadPage`, `Sea
 and each function dispatches on the agency's upstream (`Agency.upstream`).
 
 GSL v2 is a query API: searches, pages and counts are the API's. Seeker Leads v1 is a feed: a
-list is built from the whole window of its criteria (`SeekerLeadsClient.window`: 7-day slices
-side by side, pages of 100, under the 10-per-200-ms limit), kept `WINDOW_CACHE_SECONDS` in
-Django's cache per agency and window, and the family, portal and listing filters and the page
-are applied to that set here, so that a page has an exact total and a tab, a filter or the next
-page costs no call. The watcher moves the agency's generation when it sees a new lead
-(`agency_leads_changed`), so that the next list reads the window again. A lead by id is looked
-up in the last `MAX_WINDOW_DAYS` days' window, then asked for by id.
+list is built from the whole window of its criteria, read as aligned slices cached each on its
+own (`seeker_windows`: closed days never gain a lead, so only today's slice is read again), and
+the family, portal and listing filters and the page are applied to that set here, so that a
+page has an exact total and a tab, a filter or the next page costs no call. The watcher moves
+the agency's generation when it sees a new lead (`agency_leads_changed`), so that the next list
+reads today's slice again; the watcher itself reads the feed uncached (`arrivals_read`). A lead
+by id is looked up in the last `MAX_WINDOW_DAYS` days' window, then asked for by id.
 
 Leads by id (the follow-up filters, the "same contact" page, the exports of those filters) are
 fetched through one bounded fan-out: at most `FETCHES_PER_CALL` requests in flight for one call
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -42,6 +41,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from leadsportal import seeker_api
+from leadsportal.agencies import seeker_windows
 from leadsportal.leads_api import (
     MAX_WINDOW_DAYS,
     PAGE_SIZE_MAX,
@@ -70,10 +70,6 @@ FETCHES_PER_AGENCY: Final = 8
 LEAD_CACHE_SECONDS: Final = 60
 # Cached for an unknown (or another agency's) id, so that a forged id costs one call a minute.
 _GONE: Final = "gone"
-
-
-# A Seeker list's window stays cached this long (switching tab, filter or page costs nothing).
-WINDOW_CACHE_SECONDS: Final = 45
 
 
 def _client(agency: Agency) -> LeadsApiClient:
@@ -128,36 +124,15 @@ def agency_leads_changed(*, agency: Agency) -> None:
     generation_bump(_generation_key(agency))
 
 
-_window_locks: dict[str, threading.Lock] = {}
-_window_locks_lock = threading.Lock()
-
-
-def _window_lock(key: str) -> threading.Lock:
-    with _window_locks_lock:
-        if len(_window_locks) > 1024:
-            _window_locks.clear()
-        return _window_locks.setdefault(key, threading.Lock())
-
-
 def _seeker_window(agency: Agency, start: datetime, end: datetime) -> tuple[Lead, ...]:
-    """Every lead ingested in [start, end), newest first: from the cache, else the feed.
-
-    Pages of one process asking for the same window at once share one read."""
-    generation = generation_get(_generation_key(agency))
-    key = (
-        f"upstream:window:{_agency_key(agency)}:{generation}:"
-        f"{math.floor(start.timestamp())}:{math.ceil(end.timestamp())}"
+    """Every lead ingested in [start, end), newest first: cached slices, else the feed."""
+    return seeker_windows.window_leads(
+        _seeker(agency),
+        agency_key=_agency_key(agency),
+        generation=generation_get(_generation_key(agency)),
+        start=start,
+        end=end,
     )
-    cached = cache.get(key)
-    if isinstance(cached, tuple):
-        return cached
-    with _window_lock(key):
-        cached = cache.get(key)
-        if isinstance(cached, tuple):
-            return cached
-        leads = _seeker(agency).window_leads(start, end)
-        cache.set(key, leads, timeout=WINDOW_CACHE_SECONDS)
-        return leads
 
 
 def _filtered(leads: Iterable[Lead], family: LeadFamily, criteria: SearchCriteria) -> list[Lead]:
@@ -212,6 +187,46 @@ def leads_search_pages(
         if is_last_page(page):
             return
         index += 1
+
+
+def arrivals_read(
+    *,
+    agency: Agency,
+    start: datetime,
+    end: datetime,
+    max_pages: int,
+    on_page: Callable[[], None] = lambda: None,
+) -> tuple[list[Lead], int]:
+    """The agency's leads created (ingested) in [start, end), newest first, read from the
+    upstream now, never from a cache (the watcher's read: a cached slice would hide a lead
+    for its lifetime), up to `max_pages` pages; and the calls it took. `on_page` is called
+    after each page that has another after it."""
+    leads: list[Lead] = []
+    calls = 0
+    if agency.is_seeker:
+        client = _seeker(agency)
+        for low, high in seeker_api.window_slices(start, end):
+            feed = client.leads_page(low, high)
+            calls += 1
+            leads.extend(seeker_api.to_lead(lead) for lead in feed.leads)
+            while feed.next_url is not None and calls < max_pages:
+                on_page()
+                feed = client.next_page(feed)
+                calls += 1
+                leads.extend(seeker_api.to_lead(lead) for lead in feed.leads)
+        leads.sort(key=lambda lead: (lead.meta.creation_date, lead.lead_id), reverse=True)
+        return leads, calls
+    for page in leads_search_pages(
+        agency=agency,
+        family=LeadFamily.ALL,
+        criteria=SearchCriteria(start=start, end=end),
+        max_pages=max_pages,
+    ):
+        calls += 1
+        leads.extend(page.leads)
+        if not is_last_page(page):
+            on_page()
+    return leads, calls
 
 
 def is_last_page(page: LeadPage) -> bool:

@@ -20,18 +20,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
-from leadsportal.agencies.upstream import agency_leads_changed, is_last_page, leads_search_pages
+from leadsportal.agencies.upstream import agency_leads_changed, arrivals_read
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import AgencyLead
 from leadsportal.followup.records import followup_from_lead
 from leadsportal.leads_api import (
     LEAD_ID_PATTERN,
     Lead,
-    LeadFamily,
     LeadsApiAuthError,
     LeadsApiError,
     LeadsApiRateLimited,
-    SearchCriteria,
 )
 from leadsportal.watch.assignment import Rule, round_robin_assign
 from leadsportal.watch.events import event_publish
@@ -91,19 +89,14 @@ def _state_for(error: LeadsApiError) -> str:
 
 
 def _read_window(agency: Agency, start: datetime, end: datetime) -> tuple[list[Lead], int]:
-    leads: list[Lead] = []
-    calls = 0
-    for page in leads_search_pages(
+    # Page by page, a long read keeps its claim on the agency.
+    return arrivals_read(
         agency=agency,
-        family=LeadFamily.ALL,
-        criteria=SearchCriteria(start=start, end=end),
+        start=start,
+        end=end,
         max_pages=MAX_PAGES,
-    ):
-        calls += 1
-        leads.extend(page.leads)
-        if not is_last_page(page):
-            _busy_extend(agency)  # page by page: a long read keeps its claim on the agency
-    return leads, calls
+        on_page=lambda: _busy_extend(agency),
+    )
 
 
 def _busy_take(agency: Agency, now: datetime) -> bool:

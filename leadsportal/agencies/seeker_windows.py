@@ -1,0 +1,152 @@
+"""The window of a Seeker Leads agency's feed, read as aligned slices that are cached each on its own.
+
+A list on Seeker Leads is cut from every lead ingested in its period (the feed has no search and
+no total). The feed selects by ingestion date, so a day that is over never gains a lead: later
+it can only lose one (its TTL passed) or see a contact erased (GDPR). So the period is read as
+slices that do not depend on the list's exact dates, and each slice is cached for as long as it
+can still change:
+
+- the last `RECENT_DAYS` days, today included, are UTC days; anything older is read in aligned
+  7-day blocks (the API's longest window), cut where the recent days begin. Two lists, a tab
+  count and a lead looked up by id share the slices they have in common.
+- A slice that is still open (today's, or one that ended less than `SETTLE_SECONDS` ago) lives
+  `OPEN_SECONDS` and belongs to the agency's generation: when the watcher sees a new lead it moves
+  the generation, and the next list reads today's slice again (one call up to 100 leads a day).
+- A closed slice lives `CLOSED_SECONDS`, whatever the generation: an erasure upstream shows at
+  the latest that much later (a lead past its TTL never shows: it is dropped at every read).
+
+So the default 7-day list of an agency with 500 leads a week costs one upstream call once its
+closed days are cached (two past 100 leads in one day); reading those costs one call per day,
+side by side under the API's limit (docs/BENCHMARKS.md, "Seeker Leads windows").
+
+Pages of one process that miss the same slices at once share one read (a lock per agency).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from leadsportal import seeker_api
+from leadsportal.leads_api import Lead
+
+DAY: Final = 86_400
+WEEK: Final = 7 * DAY
+# Monday 1970-01-05 00:00 UTC: the 7-day blocks start on a Monday.
+WEEK_ORIGIN: Final = 4 * DAY
+# The default list's 7 days, and the UTC day its first Paris day starts in.
+RECENT_DAYS: Final = 8
+OPEN_SECONDS: Final = 45
+CLOSED_SECONDS: Final = 600
+# A slice that ended this recently may still receive a lead the feed is ingesting.
+SETTLE_SECONDS: Final = 300
+# Ingestion dates a little ahead of our clock still belong to today's slice.
+CLOCK_MARGIN_SECONDS: Final = 60
+
+
+@dataclass(frozen=True, order=True)
+class Slice:
+    """[low, high) in Unix seconds."""
+
+    low: int
+    high: int
+
+    @property
+    def api_window(self) -> tuple[int, int]:
+        """The (minDate, maxDate) pair of GET /leads: both inclusive."""
+        return self.low, self.high - 1
+
+    def is_open(self, now: int) -> bool:
+        return self.high > now - SETTLE_SECONDS
+
+
+def slices_of(low: int, high: int, now: int) -> list[Slice]:
+    """The aligned slices that cover [low, high), oldest first (none after now)."""
+    today = now - now % DAY
+    recent = today - (RECENT_DAYS - 1) * DAY
+    slices: list[Slice] = []
+    if low < recent:
+        block = WEEK_ORIGIN + (low - WEEK_ORIGIN) // WEEK * WEEK
+        while block < min(high, recent):
+            slices.append(Slice(block, min(block + WEEK, recent)))
+            block += WEEK
+    day = max(low, recent)
+    day -= day % DAY
+    last = min(high, now + CLOCK_MARGIN_SECONDS)
+    while day < last:
+        slices.append(Slice(day, day + DAY))
+        day += DAY
+    return slices
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_lock = threading.Lock()
+
+
+def _lock(agency_key: str) -> threading.Lock:
+    with _locks_lock:
+        if len(_locks) > 1024:
+            _locks.clear()
+        return _locks.setdefault(agency_key, threading.Lock())
+
+
+def _key(agency_key: str, generation: int, piece: Slice, now: int) -> str:
+    base = f"upstream:slice:{agency_key}:{piece.low}:{piece.high}"
+    return f"{base}:g{generation}" if piece.is_open(now) else base
+
+
+def window_leads(
+    client: seeker_api.SeekerLeadsClient,
+    *,
+    agency_key: str,
+    generation: int,
+    start: datetime,
+    end: datetime,
+) -> tuple[Lead, ...]:
+    """Every lead ingested in [start, end) and not expired, newest first: the cached slices,
+    and the missing ones from the feed (raises the client's LeadsApiError)."""
+    now_moment = timezone.now()
+    now = int(now_moment.timestamp())
+    low, high = math.floor(start.timestamp()), math.ceil(end.timestamp())
+    slices = slices_of(low, high, now)
+    keys = {piece: _key(agency_key, generation, piece, now) for piece in slices}
+    found = cache.get_many(list(keys.values()))
+    if any(key not in found for key in keys.values()):
+        with _lock(agency_key):
+            found.update(cache.get_many([key for key in keys.values() if key not in found]))
+            missing = [piece for piece in slices if keys[piece] not in found]
+            if missing:
+                read = client.windows_leads([piece.api_window for piece in missing])
+                for piece, leads in zip(missing, read, strict=True):
+                    timeout = OPEN_SECONDS if piece.is_open(now) else CLOSED_SECONDS
+                    cache.set(keys[piece], leads, timeout=timeout)
+                    found[keys[piece]] = leads
+    return _newest_first(
+        (found[keys[piece]] for piece in slices), start=start, end=end, now=now_moment
+    )
+
+
+def _newest_first(
+    slices: Iterable[tuple[Lead, ...]], *, start: datetime, end: datetime, now: datetime
+) -> tuple[Lead, ...]:
+    unique: dict[str, Lead] = {}
+    for leads in slices:
+        for lead in leads:
+            if not start <= lead.meta.creation_date < end:
+                continue
+            expires = lead.meta.expiration_date
+            if expires is not None and expires <= now:
+                continue
+            unique.setdefault(lead.lead_id, lead)
+    return tuple(
+        sorted(
+            unique.values(), key=lambda lead: (lead.meta.creation_date, lead.lead_id), reverse=True
+        )
+    )
