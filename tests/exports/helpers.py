@@ -62,6 +62,14 @@ FAMILY_HEADERS = {
         "Ville",
         "Codes postaux",
     ],
+    # AVIV Seeker Leads only (docs/UPSTREAMS.md, "Families").
+    LeadFamily.CALL_TRACKING: [
+        "Annonce",
+        "N° d'annonce",
+        "Durée de l'appel (s)",
+        "Messagerie",
+        "Statut de l'appel",
+    ],
 }
 
 
@@ -220,7 +228,7 @@ def read_xlsx(data: bytes, sheet: str = "Leads") -> tuple[list[list[Any]], Any]:
 
 def _subject(lead: Lead) -> str | None:
     if lead.classified is not None:
-        return lead.classified.reference or f"n° {lead.classified.classified_id}"
+        return lead.classified.reference or f"n° {_listing_number(lead.classified)}"
     if lead.estimation is not None:
         return lead.estimation.city or "Estimation"
     if lead.property_search is not None:
@@ -229,6 +237,11 @@ def _subject(lead: Lead) -> str | None:
 
 
 NO_FOLLOWUP = ["Nouveau", None, 0, None]
+
+
+def _listing_number(listing) -> int | str:  # type: ignore[no-untyped-def]
+    """As the portal writes it (docs/UPSTREAMS.md): GSL's integer, Seeker's 12 characters."""
+    return listing.portal_id or listing.classified_id
 
 
 def expected_values(lead: Lead, family: LeadFamily, followup: list[Any] | None = None) -> list[Any]:
@@ -253,9 +266,21 @@ def expected_values(lead: Lead, family: LeadFamily, followup: list[Any] | None =
     elif family is LeadFamily.CLASSIFIED:
         listing = lead.classified
         values += (
-            [listing.reference, listing.classified_id, listing.price, listing.city]
+            [listing.reference, _listing_number(listing), listing.price, listing.city]
             if listing
             else [None] * 4
+        )
+    elif family is LeadFamily.CALL_TRACKING:
+        listing, call = lead.classified, lead.call_details
+        values += [listing.reference, _listing_number(listing)] if listing else [None] * 2
+        values += (
+            [
+                call.duration_seconds,
+                None if call.is_voicemail is None else ("oui" if call.is_voicemail else "non"),
+                labels.label(labels.CALL_STATUSES, call.status) or None,
+            ]
+            if call
+            else [None] * 3
         )
     elif family is LeadFamily.AGENCY:
         values.append(labels.label(labels.INTENTIONS, lead.meta.intention) or None)
@@ -297,6 +322,7 @@ NUMBER_COLUMNS = {
     "Nombre de notes",
     "Délai de première réponse (min)",
     "N° d'annonce",
+    "Durée de l'appel (s)",
     "Prix (€)",
     "Prix estimé min (€)",
     "Prix estimé max (€)",
@@ -324,7 +350,7 @@ def expected_csv_cell(header: str, value: Any, *, excel_fr: bool) -> str:
     if isinstance(value, datetime):
         local = value.astimezone(PARIS)
         return local.strftime("%d/%m/%Y %H:%M") if excel_fr else local.isoformat(timespec="seconds")
-    if header in NUMBER_COLUMNS:
+    if header in NUMBER_COLUMNS and not isinstance(value, str):
         text = str(int(value)) if float(value).is_integer() else str(value)
         return text.replace(".", ",") if excel_fr else text
     if header in PHONE_COLUMNS and all(STRICT_PHONE.fullmatch(p) for p in value.split(" / ")):
@@ -335,7 +361,7 @@ def expected_csv_cell(header: str, value: Any, *, excel_fr: bool) -> str:
 def expected_xlsx_cell(header: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(PARIS).replace(tzinfo=None)
-    if header in NUMBER_COLUMNS and value is not None and float(value).is_integer():
+    if header in NUMBER_COLUMNS and isinstance(value, int | float) and float(value).is_integer():
         return int(value)
     return value
 
