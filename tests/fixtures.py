@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from leadsportal import seeker_api
 from leadsportal.agencies.models import Agency, Membership, clear_credentials_cache
-from leadsportal.leads_api import Lead, LeadFamily, PageRequest, SearchCriteria, get_client
+from leadsportal.leads_api import (
+    MAX_WINDOW_DAYS,
+    Lead,
+    LeadFamily,
+    PageRequest,
+    SearchCriteria,
+    get_client,
+)
 
 PASSWORD = "Correct-horse-42"
 PARIS_CLIENT = ("agence-paris-demo", "paris-demo-secret")
@@ -308,6 +315,18 @@ class UpstreamCase:
 
     def api_calls(self) -> int:
         return int(self.sandbox.api_requests(self.client_id))
+
+    def listing_expected(self, classified_id: int, page: PageRequest | None = None) -> Expected:
+        """A listing's page without a period: GSL's listing route answers it; on Seeker it is
+        the feed's last 92 days (docs/UPSTREAMS.md, "How lists are built from the feed")."""
+        page = page or PageRequest()
+        if not self.is_seeker:
+            found = get_client(self.agency.api_credentials()).classified_leads(classified_id, page)
+            return Expected(tuple(lead.lead_id for lead in found.leads), found.count)
+        end = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=2)
+        start = end - timedelta(days=MAX_WINDOW_DAYS)
+        criteria = SearchCriteria(start=start, end=end, classified_ids=(classified_id,))
+        return self.expected(LeadFamily.ALL, criteria, page)
 
     def add_contact_lead(
         self,
