@@ -2,7 +2,8 @@
 
 The follow-ups are made with the follow-up's own functions (status set at a chosen moment, so
 that the response time is known beforehand: 2 h 05 is 125 minutes); the leads come from the
-sandbox over HTTP; the files are read back with csv and openpyxl.
+sandbox over HTTP; the files are read back with csv and openpyxl. Each test runs for an agency
+on either upstream (tests/fixtures.py, `upstream`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from leadsportal.followup.records import (
 from leadsportal.leads_api import LeadFamily
 from tests.exports.helpers import (
     FOLLOWUP_HEADERS,
-    all_leads,
     background_file,
     body,
     criteria_for,
     read_csv,
     read_xlsx,
+    upstream_leads,
     window,
 )
 
@@ -36,18 +37,24 @@ NOTE = "Rappeler après 18 h, code du portail 4821B"
 
 
 @pytest.fixture
-def worked(paris, manager, make_member):  # type: ignore[no-untyped-def]
+def manager(upstream, login):  # type: ignore[no-untyped-def]
+    return login("manager.upstream", (upstream.agency, "manager"))
+
+
+@pytest.fixture
+def worked(upstream, manager, make_member):  # type: ignore[no-untyped-def]
     """Three leads of the last 30 days: one answered 2 h 05 after it came, assigned to Alice,
     with two notes; one assigned to the manager with a note but no status change yet; one
     nobody touched."""
+    agency = upstream.agency
     start, end = window(30)
-    leads, _count = all_leads(paris, LeadFamily.ALL, criteria_for(start, end))
+    leads, _count = upstream_leads(upstream, LeadFamily.ALL, criteria_for(start, end))
     answered, assigned, untouched = leads[3], leads[150], leads[4]
-    alice = make_member("alice", (paris, "agent"))
+    alice = make_member("alice", (agency, "agent"))
     alice.first_name, alice.last_name = "Alice", "Martin"
     alice.save()
 
-    followup = followup_from_lead(agency=paris, lead=answered)
+    followup = followup_from_lead(agency=agency, lead=answered)
     followup_assignee_set(followup=followup, actor=manager.user, assignee=alice)
     followup_status_set(
         followup=followup,
@@ -58,7 +65,7 @@ def worked(paris, manager, make_member):  # type: ignore[no-untyped-def]
     followup_note_add(followup=followup, author=alice, body=NOTE)
     followup_note_add(followup=followup, author=alice, body="Visite samedi, clés chez Zéphyrine")
 
-    other = followup_from_lead(agency=paris, lead=assigned)
+    other = followup_from_lead(agency=agency, lead=assigned)
     followup_assignee_set(followup=other, actor=manager.user, assignee=manager.user)
     followup_note_add(followup=other, author=manager.user, body=NOTE)
     return start, end, {"answered": answered, "assigned": assigned, "untouched": untouched}
@@ -87,7 +94,7 @@ def test_a_csv_says_status_assignee_notes_and_response_minutes(
 
     assigned = by_id[leads["assigned"].lead_id]
     assert assigned["Statut du suivi"] == "Nouveau"
-    assert assigned["Responsable"] == "manager.paris"  # no full name: the login, as on screen
+    assert assigned["Responsable"] == "manager.upstream"  # no full name: the login, as on screen
     assert assigned["Nombre de notes"] == "1"
     assert assigned["Délai de première réponse (min)"] == ""  # not answered yet
 
@@ -135,7 +142,7 @@ def test_the_follow_ups_are_read_once_per_page_not_once_per_row(manager, worked)
     assert len(followup_reads) == pages
 
 
-def test_a_background_export_has_the_follow_up_columns_too(manager, paris, worked):
+def test_a_background_export_has_the_follow_up_columns_too(manager, worked):
     _start, _end, leads = worked
     start, end = window(91)
     _record, _response, data = background_file(
@@ -146,9 +153,9 @@ def test_a_background_export_has_the_follow_up_columns_too(manager, paris, worke
     assert [answered[name] for name in FOLLOWUP_HEADERS] == ["Contacté", "Alice Martin", "2", "125"]
 
 
-def test_the_status_is_the_agencys_name_for_the_stage(manager, paris, worked):
+def test_the_status_is_the_agencys_name_for_the_stage(manager, upstream, worked):
     start, end, leads = worked
-    stage_rename(agency=paris, code="contacte", name="Premier appel passé")
+    stage_rename(agency=upstream.agency, code="contacte", name="Premier appel passé")
     response = manager.client.get(f"/exports/leads/?start={start}&end={end}&format=csv")
     by_id = _by_id(read_csv(body(response), excel_fr=False))
     assert by_id[leads["answered"].lead_id]["Statut du suivi"] == "Premier appel passé"
