@@ -15,9 +15,12 @@ can still change:
 - A closed slice lives `CLOSED_SECONDS`, whatever the generation: an erasure upstream shows at
   the latest that much later (a lead past its TTL never shows: it is dropped at every read).
 
-So the default 7-day list of an agency with 500 leads a week costs one upstream call once its
-closed days are cached (two past 100 leads in one day); reading those costs one call per day,
-side by side under the API's limit (docs/BENCHMARKS.md, "Seeker Leads windows").
+While people use an agency's lists (a list read in the last `IN_USE_SECONDS`), the watcher keeps
+the closed days of the default 7-day list cached (`keep_warm`, in the worker, never in a
+request): so the default list of an agency with 500 leads a week costs at most one upstream call
+(two past 100 leads in one day), today's slice. The first list after a quiet half hour reads the
+missing days, one call per day side by side under the API's limit (docs/BENCHMARKS.md, "Seeker
+Leads windows").
 
 Pages of one process that miss the same slices at once share one read (a lock per agency).
 """
@@ -49,6 +52,10 @@ CLOSED_SECONDS: Final = 600
 SETTLE_SECONDS: Final = 300
 # Ingestion dates a little ahead of our clock still belong to today's slice.
 CLOCK_MARGIN_SECONDS: Final = 60
+# An agency's lists count as in use this long after one was read (the watcher keeps them warm).
+IN_USE_SECONDS: Final = 1800
+# The watcher reads a closed day again when its entry has less than this left (two polls).
+WARM_AHEAD_SECONDS: Final = 60
 
 
 @dataclass(frozen=True, order=True)
@@ -102,6 +109,32 @@ def _key(agency_key: str, generation: int, piece: Slice, now: int) -> str:
     return f"{base}:g{generation}" if piece.is_open(now) else base
 
 
+def _in_use_key(agency_key: str) -> str:
+    return f"upstream:slices-in-use:{agency_key}"
+
+
+# A cached slice: (the Unix second its entry lapses, its leads).
+type _Entry = tuple[int, tuple[Lead, ...]]
+
+
+def _entry(value: object) -> _Entry | None:
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int):
+        return value
+    return None
+
+
+def _read(
+    client: seeker_api.SeekerLeadsClient, keys: dict[Slice, str], missing: list[Slice], now: int
+) -> dict[str, _Entry]:
+    read = client.windows_leads([piece.api_window for piece in missing])
+    entries: dict[str, _Entry] = {}
+    for piece, leads in zip(missing, read, strict=True):
+        timeout = OPEN_SECONDS if piece.is_open(now) else CLOSED_SECONDS
+        entries[keys[piece]] = (now + timeout, leads)
+        cache.set(keys[piece], entries[keys[piece]], timeout=timeout)
+    return entries
+
+
 def window_leads(
     client: seeker_api.SeekerLeadsClient,
     *,
@@ -117,20 +150,50 @@ def window_leads(
     low, high = math.floor(start.timestamp()), math.ceil(end.timestamp())
     slices = slices_of(low, high, now)
     keys = {piece: _key(agency_key, generation, piece, now) for piece in slices}
-    found = cache.get_many(list(keys.values()))
+    if not cache.touch(_in_use_key(agency_key), IN_USE_SECONDS):
+        cache.set(_in_use_key(agency_key), True, timeout=IN_USE_SECONDS)
+    found = _cached(keys.values())
     if any(key not in found for key in keys.values()):
         with _lock(agency_key):
-            found.update(cache.get_many([key for key in keys.values() if key not in found]))
+            found.update(_cached(key for key in keys.values() if key not in found))
             missing = [piece for piece in slices if keys[piece] not in found]
             if missing:
-                read = client.windows_leads([piece.api_window for piece in missing])
-                for piece, leads in zip(missing, read, strict=True):
-                    timeout = OPEN_SECONDS if piece.is_open(now) else CLOSED_SECONDS
-                    cache.set(keys[piece], leads, timeout=timeout)
-                    found[keys[piece]] = leads
+                found.update(_read(client, keys, missing, now))
     return _newest_first(
-        (found[keys[piece]] for piece in slices), start=start, end=end, now=now_moment
+        (found[keys[piece]][1] for piece in slices), start=start, end=end, now=now_moment
     )
+
+
+def _cached(keys: Iterable[str]) -> dict[str, _Entry]:
+    entries = {}
+    for key, value in cache.get_many(list(keys)).items():
+        entry = _entry(value)
+        if entry is not None:
+            entries[key] = entry
+    return entries
+
+
+def keep_warm(client: seeker_api.SeekerLeadsClient, *, agency_key: str) -> int:
+    """While the agency's lists are in use, read again each closed day of the default list
+    whose entry is missing or about to lapse; returns the days read (none when not in use).
+    The watcher calls it after each poll; raises the client's LeadsApiError."""
+    if not cache.get(_in_use_key(agency_key)):
+        return 0
+    now = int(timezone.now().timestamp())
+    today = now - now % DAY
+    recent = today - (RECENT_DAYS - 1) * DAY
+    closed = [piece for piece in slices_of(recent, today, now) if not piece.is_open(now)]
+    keys = {piece: _key(agency_key, 0, piece, now) for piece in closed}
+    found = _cached(keys.values())
+    due = [
+        piece
+        for piece in closed
+        if keys[piece] not in found or found[keys[piece]][0] < now + WARM_AHEAD_SECONDS
+    ]
+    if due:
+        with _lock(agency_key):
+            _read(client, keys, due, now)
+    return len(due)
 
 
 def _newest_first(

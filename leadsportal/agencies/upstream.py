@@ -135,6 +135,14 @@ def _seeker_window(agency: Agency, start: datetime, end: datetime) -> tuple[Lead
     )
 
 
+def agency_windows_warm(*, agency: Agency) -> int:
+    """Seeker Leads: keep the closed days of the agency's default list cached while its lists
+    are in use (the watcher, after each poll); the days read. Nothing to do on GSL v2."""
+    if not agency.is_seeker:
+        return 0
+    return seeker_windows.keep_warm(_seeker(agency), agency_key=_agency_key(agency))
+
+
 def _filtered(leads: Iterable[Lead], family: LeadFamily, criteria: SearchCriteria) -> list[Lead]:
     """The leads of the window that the criteria select, as the GSL search would."""
     kind = family.lead_type

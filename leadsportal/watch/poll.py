@@ -20,7 +20,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from leadsportal.agencies.models import Agency
-from leadsportal.agencies.upstream import agency_leads_changed, arrivals_read
+from leadsportal.agencies.upstream import (
+    agency_leads_changed,
+    agency_windows_warm,
+    arrivals_read,
+)
 from leadsportal.followup.fingerprints import contact_fingerprints_sync
 from leadsportal.followup.models import AgencyLead
 from leadsportal.followup.records import followup_from_lead
@@ -189,12 +193,26 @@ def _poll(
         last_success_at=now,
         polls=F("polls") + 1,
     )
+    _keep_lists_warm(agency)
     return PollResult(
         polled=True,
         leads_seen=len(leads),
         new_lead_ids=tuple(lead.lead_id for lead in new),
         upstream_calls=calls,
     )
+
+
+def _keep_lists_warm(agency: Agency) -> None:
+    """Seeker Leads: the closed days of the agency's default list stay cached while its lists
+    are in use, so that a list costs one call (today's). A fault here leaves the poll good:
+    the next one tries again, and a list reads what it misses."""
+    try:
+        agency_windows_warm(agency=agency)
+    except LeadsApiError as error:
+        logger.info(
+            "lead watcher: the lists' past days were not read",
+            extra={"agency_id": agency.pk, "error": type(error).__name__},
+        )
 
 
 def _failed(
