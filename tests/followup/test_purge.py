@@ -1,10 +1,12 @@
-"""GDPR: local follow-up data of a lead goes once the lead has expired."""
+"""GDPR: local follow-up data of a lead goes once the lead has expired (GSL's expirationDate,
+Seeker's metadata.TTL); for an agency on each upstream (`upstream`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,7 +19,12 @@ from leadsportal.followup.models import (
     LeadRead,
 )
 
-EXPIRY = "2031-03-04T05:06:07Z"
+EXPIRY = datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+
+@pytest.fixture
+def agent(upstream, login):  # type: ignore[no-untyped-def]
+    return login("agent.upstream", (upstream.agency, "agent"))
 
 
 def touch(client, lead_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -38,12 +45,12 @@ def stored(lead_id: str) -> dict[str, int]:
     }
 
 
-def test_the_leads_expiration_date_is_stored_with_everything(agent, add_lead):
-    lead_id = add_lead(
-        email="someone@example.org", phones=["0611223344"], leadMetaInfos={"expirationDate": EXPIRY}
+def test_the_leads_expiration_date_is_stored_with_everything(agent, upstream):
+    lead_id = upstream.add_contact_lead(
+        email="someone@example.org", phones=["0611223344"], expires_at=EXPIRY
     )
     touch(agent.client, lead_id)
-    expected = datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC)
+    expected = EXPIRY
     assert LeadFollowup.objects.get(lead_id=lead_id).expires_at == expected
     assert LeadRead.objects.get(lead_id=lead_id).expires_at == expected
     assert set(
@@ -51,9 +58,9 @@ def test_the_leads_expiration_date_is_stored_with_everything(agent, add_lead):
     ) == {expected}
 
 
-def test_the_purge_deletes_expired_leads_data_and_keeps_the_rest(agent, add_lead):
-    expired = add_lead(email="old@example.org", phones=["0611223344"])
-    alive = add_lead(email="new@example.org", phones=["0655667788"])
+def test_the_purge_deletes_expired_leads_data_and_keeps_the_rest(agent, upstream):
+    expired = upstream.add_contact_lead(email="old@example.org", phones=["0611223344"])
+    alive = upstream.add_contact_lead(email="new@example.org", phones=["0655667788"])
     touch(agent.client, expired)
     touch(agent.client, alive)
     assert stored(expired) == {
@@ -100,24 +107,26 @@ def test_the_purge_deletes_expired_leads_data_and_keeps_the_rest(agent, add_lead
     assert "Suivis supprimés : 0" in again.getvalue()
 
 
-def test_an_expired_lead_never_feeds_the_matching(agent, add_lead):
-    past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    expired = add_lead(
-        minutes_ago=30, email="gone@example.org", phones=[], leadMetaInfos={"expirationDate": past}
+def test_an_expired_lead_never_feeds_the_matching(agent, upstream):
+    past = timezone.now() - timedelta(days=1)
+    expired = upstream.add_contact_lead(
+        minutes_ago=30, email="gone@example.org", phones=[], expires_at=past
     )
-    later = add_lead(email="gone@example.org", phones=[])
+    later = upstream.add_contact_lead(email="gone@example.org", phones=[])
     html = agent.client.get("/leads/").content.decode()
-    assert expired in html
+    # GSL still serves a lead past its expirationDate; a Seeker lead past its TTL "must be deleted
+    # from all systems", so no list shows it (docs/UPSTREAMS.md, "Expiry").
+    assert (expired in html) is not upstream.is_seeker
     row = html.split(f'data-lead-id="{later}"', 1)[1].split("</tr>", 1)[0]
     assert 'data-testid="known-contact"' not in row
     assert not ContactFingerprint.objects.filter(lead_id=expired).exists()
 
 
-def test_reminders_and_contact_attempts_go_with_their_follow_up(agent, add_lead):
+def test_reminders_and_contact_attempts_go_with_their_follow_up(agent, upstream):
     from leadsportal.followup.models import ContactAttempt, Reminder
     from leadsportal.followup.purge import followups_purge_expired
 
-    expired, alive = add_lead(), add_lead()
+    expired, alive = upstream.add_lead(), upstream.add_lead()
     due = (timezone.now() + timedelta(days=1)).astimezone(timezone.get_current_timezone())
     for lead_id in (expired, alive):
         touch(agent.client, lead_id)
