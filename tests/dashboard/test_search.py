@@ -1,5 +1,7 @@
 """The search box, against the sandbox over HTTP: any notation of a phone, an e-mail in any
-case, a name without its accents, a listing's reference or number; within the agency only."""
+case, a name without its accents, a listing's reference or number; within the agency only.
+On both upstreams (tests/fixtures.py, `upstream`): the search answers from the agency lead index,
+whichever API filled it."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.utils import timezone
 from leadsportal.followup.fingerprints import contacts_index_period
 from leadsportal.followup.models import SearchFingerprint
 from leadsportal.followup.search import search_terms
-from tests.fixtures import LYON_CLIENT
+from tests.fixtures import LYON_CLIENT, NANTES_CLIENT, UpstreamCase
 
 LEAD_LINK = re.compile(r'href="/lead/([A-Za-z0-9_-]+)/')
 
@@ -36,13 +38,24 @@ def contact(first: str, last: str, email: str, phone: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def madame_lefevre(paris, add_lead) -> str:  # type: ignore[no-untyped-def]
-    lead_id = add_lead(
+def agent(upstream, login):  # type: ignore[no-untyped-def]
+    return login("agent.upstream", (upstream.agency, "agent"))
+
+
+def other_agency(upstream) -> UpstreamCase:  # type: ignore[no-untyped-def]
+    """Another agency on the same upstream, as a case of its own (to add leads there)."""
+    client_id = {"gsl": LYON_CLIENT[0], "seeker": NANTES_CLIENT[0]}[upstream.name]
+    return UpstreamCase(upstream.name, upstream.other, upstream.agency, upstream.sandbox, client_id)
+
+
+@pytest.fixture
+def madame_lefevre(upstream) -> str:  # type: ignore[no-untyped-def]
+    lead_id = upstream.add_lead(
         contactRequest=contact(
             "Hélène", "Lefèvre-Dupré", "Helene.Lefevre@Example.org", "+33671829304"
         )
     )
-    index_now(paris)
+    index_now(upstream.agency)
     return lead_id
 
 
@@ -54,17 +67,27 @@ def found(client, text: str) -> list[str]:  # type: ignore[no-untyped-def]
     return list(dict.fromkeys(LEAD_LINK.findall(results)))
 
 
+PHONE_NOTATIONS = [
+    "06 71 82 93 04",
+    "0671829304",
+    "06.71.82.93.04",
+    "+33 6 71 82 93 04",
+    "+33671829304",
+    "+33 (0)6.71.82.93.04",
+    "0033 6 71 82 93 04",
+]
+
+
+# Every notation on GSL; two on Seeker Leads: reading what was typed does not depend on the
+# upstream, the number stored from its lead does.
 @pytest.mark.parametrize(
-    "phone",
+    ("upstream", "phone"),
     [
-        "06 71 82 93 04",
-        "0671829304",
-        "06.71.82.93.04",
-        "+33 6 71 82 93 04",
-        "+33671829304",
-        "+33 (0)6.71.82.93.04",
-        "0033 6 71 82 93 04",
+        *(("gsl", phone) for phone in PHONE_NOTATIONS),
+        ("seeker", "06 71 82 93 04"),
+        ("seeker", "0033 6 71 82 93 04"),
     ],
+    indirect=["upstream"],
 )
 def test_a_phone_in_any_common_notation_finds_the_lead(agent, madame_lefevre, phone):
     assert found(agent.client, phone) == [madame_lefevre]
@@ -88,36 +111,39 @@ def test_every_word_typed_must_be_in_the_name_and_whole(agent, madame_lefevre):
     assert madame_lefevre not in found(agent.client, "lefe")  # whole words only
 
 
-def test_a_listings_reference_or_number_finds_its_leads(agent, paris, add_lead):
-    index_now(paris)
+def test_a_listings_reference_or_number_finds_its_leads(agent, upstream):
+    index_now(upstream.agency)
     from leadsportal.followup.models import AgencyLead
 
     row = (
-        AgencyLead.objects.filter(agency=paris)
+        AgencyLead.objects.filter(agency=upstream.agency)
         .exclude(classified_reference="")
         .order_by("-lead_created_at")
         .first()
     )
     assert row is not None
     expected = set(
-        AgencyLead.objects.filter(agency=paris, classified_id=row.classified_id).values_list(
-            "lead_id", flat=True
-        )
+        AgencyLead.objects.filter(
+            agency=upstream.agency, classified_id=row.classified_id
+        ).values_list("lead_id", flat=True)
     )
     by_reference = found(agent.client, row.classified_reference.lower())
     assert set(by_reference) == expected
-    by_number = found(agent.client, str(row.classified_id))
+    # The number as the lead's page shows it (on Seeker Leads, the portal's 12 characters).
+    listing = upstream.lead(row.lead_id).classified
+    assert listing is not None and listing.classified_id == row.classified_id
+    by_number = found(agent.client, listing.number_label)
     assert expected <= set(by_number)
 
 
-def test_results_are_newest_first_and_counted(agent, paris, add_lead):
-    older = add_lead(
+def test_results_are_newest_first_and_counted(agent, upstream):
+    older = upstream.add_lead(
         minutes_ago=30, contactRequest=contact("Ana", "Quintal", "a@q.fr", "0611111111")
     )
-    newer = add_lead(
+    newer = upstream.add_lead(
         minutes_ago=5, contactRequest=contact("Ana", "Quintal", "b@q.fr", "0622222222")
     )
-    index_now(paris)
+    index_now(upstream.agency)
     response = agent.client.get("/recherche/", {"q": "quintal"})
     html = response.content.decode()
     assert found(agent.client, "quintal") == [newer, older]
@@ -130,12 +156,11 @@ def test_nothing_found_says_so_and_what_can_be_searched(agent, madame_lefevre):
     assert "un numéro de téléphone" in html and "la référence d'une annonce" in html
 
 
-def test_another_agencys_lead_is_never_found(agent, lyon, add_lead, madame_lefevre):
-    lyon_lead = add_lead(
-        client_id=LYON_CLIENT[0],
+def test_another_agencys_lead_is_never_found(agent, upstream, madame_lefevre):
+    lyon_lead = other_agency(upstream).add_lead(
         contactRequest=contact("Odile", "Vercingetorix", "odile@lyon.fr", "0655443322"),
     )
-    index_now(lyon)
+    index_now(upstream.other)
     for text in ("vercingetorix", "odile@lyon.fr", "06 55 44 33 22"):
         assert lyon_lead not in found(agent.client, text)
         assert found(agent.client, text) == []
@@ -163,11 +188,11 @@ def test_name_words_are_stored_as_keyed_fingerprints_only(agent, madame_lefevre)
         assert word not in stored
 
 
-def test_an_erased_contact_leaves_the_search(agent, paris, sandbox, madame_lefevre):
+def test_an_erased_contact_leaves_the_search(agent, upstream, madame_lefevre):
     from leadsportal.followup.fingerprints import contact_fingerprints_forget
 
     assert madame_lefevre in found(agent.client, "lefevre")
-    contact_fingerprints_forget(agency=paris, lead_ids=[madame_lefevre])
+    contact_fingerprints_forget(agency=upstream.agency, lead_ids=[madame_lefevre])
     assert madame_lefevre not in found(agent.client, "lefevre")
     assert found(agent.client, "helene.lefevre@example.org") == []
 
