@@ -13,8 +13,10 @@ from datetime import datetime
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from leadsportal import seeker_api
 from leadsportal.agencies.models import Agency
 from leadsportal.followup.models import AgencyLead
+from leadsportal.seeker_api.contract import CLASSIFIED_ID_PATTERN
 
 MAX_SUGGESTIONS = 12
 
@@ -25,6 +27,15 @@ class ListingSuggestion:
     reference: str
     title: str
     leads: int
+    number: str  # as the portal writes it (a Seeker listing's 12-character id)
+
+
+def listing_number_label(*, agency: Agency, classified_id: int) -> str:
+    """The listing's number as the lead's page shows it: on Seeker Leads the portal's own id,
+    of which our number is a one-to-one encoding (docs/UPSTREAMS.md, "Listings")."""
+    if agency.is_seeker:
+        return seeker_api.classified_code(classified_id) or str(classified_id)
+    return str(classified_id)
 
 
 def _listings(agency: Agency, now: datetime | None) -> QuerySet[AgencyLead]:
@@ -37,7 +48,8 @@ def listing_by_reference(
     *, agency: Agency, reference: str, now: datetime | None = None
 ) -> int | None:
     """The number of the agency's listing with this reference (case ignored), if the index has
-    a lead of it; the most recent one if two listings ever shared a reference."""
+    a lead of it; the most recent one if two listings ever shared a reference. On Seeker Leads
+    the portal's id of a listing (the "n°" its leads show) is its number too."""
     row = (
         _listings(agency, now)
         .filter(classified_reference__iexact=reference.strip())
@@ -45,7 +57,12 @@ def listing_by_reference(
         .values_list("classified_id", flat=True)
         .first()
     )
-    return int(row) if row is not None else None
+    if row is not None:
+        return int(row)
+    portal_id = reference.strip().upper()
+    if agency.is_seeker and CLASSIFIED_ID_PATTERN.fullmatch(portal_id):
+        return seeker_api.classified_number(portal_id)
+    return None
 
 
 def listing_suggestions(
@@ -59,6 +76,8 @@ def listing_suggestions(
         matches = Q(classified_reference__icontains=text) | Q(classified_title__icontains=text)
         if text.isdigit():
             matches |= Q(classified_id=int(text)) if len(text) <= 18 else Q()
+        elif agency.is_seeker and CLASSIFIED_ID_PATTERN.fullmatch(text.upper()):
+            matches |= Q(classified_id=seeker_api.classified_number(text.upper()))
         rows = rows.filter(matches)
     grouped = (
         rows.values("classified_id")
@@ -67,12 +86,16 @@ def listing_suggestions(
         )
         .order_by("-leads", "reference")[:limit]
     )
-    return [
-        ListingSuggestion(
-            classified_id=int(row["classified_id"] or 0),  # never None: filtered above
-            reference=row["reference"] or "",
-            title=row["title"] or "",
-            leads=row["leads"],
+    suggestions = []
+    for row in grouped:
+        classified_id = int(row["classified_id"] or 0)  # never None: filtered above
+        suggestions.append(
+            ListingSuggestion(
+                classified_id=classified_id,
+                reference=row["reference"] or "",
+                title=row["title"] or "",
+                leads=row["leads"],
+                number=listing_number_label(agency=agency, classified_id=classified_id),
+            )
         )
-        for row in grouped
-    ]
+    return suggestions

@@ -1,4 +1,5 @@
-"""Listings by the reference every list shows: in the listing filter, with suggestions."""
+"""Listings by the reference every list shows: in the listing filter, with suggestions, on
+both upstreams (the `upstream` fixture of tests/fixtures.py)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,38 @@ from leadsportal.followup.models import AgencyLead
 
 
 @pytest.fixture
-def listing(paris) -> AgencyLead:  # type: ignore[no-untyped-def]
-    """A listing of the agency with leads in the last days, as the index knows it."""
+def agent(upstream, login):  # type: ignore[no-untyped-def]
+    return login("agent.upstream", (upstream.agency, "agent"))
+
+
+def index_last_days(agency) -> None:  # type: ignore[no-untyped-def]
     now = timezone.now()
-    contacts_index_period(agency=paris, start=now - timedelta(days=6), end=now + timedelta(hours=1))
+    contacts_index_period(
+        agency=agency, start=now - timedelta(days=6), end=now + timedelta(hours=1)
+    )
+
+
+@pytest.fixture
+def listing(upstream) -> AgencyLead:  # type: ignore[no-untyped-def]
+    """A listing of the agency with leads in the last days, as the index knows it."""
+    index_last_days(upstream.agency)
     row = (
-        AgencyLead.objects.filter(agency=paris, lead_created_at__gte=now - timedelta(days=6))
+        AgencyLead.objects.filter(
+            agency=upstream.agency, lead_created_at__gte=timezone.now() - timedelta(days=6)
+        )
         .exclude(classified_reference="")
         .order_by("-lead_created_at")
         .first()
     )
     assert row is not None
     return row
+
+
+def number_shown(upstream, listing: AgencyLead) -> str:  # type: ignore[no-untyped-def]
+    """The listing's number as the lead's page writes it ("n° …"): the portal's own."""
+    classified = upstream.lead(listing.lead_id).classified
+    assert classified is not None and classified.classified_id == listing.classified_id
+    return classified.number_label
 
 
 def test_the_listing_filter_takes_the_reference_as_the_lists_show_it(agent, listing):
@@ -41,23 +62,24 @@ def test_the_listing_filter_takes_the_reference_as_the_lists_show_it(agent, list
     assert f"classified={typed}" in unescape(html)
 
 
-def test_the_number_still_works(agent, listing):
-    response = agent.client.get("/leads/annonces/", {"classified": str(listing.classified_id)})
+def test_the_number_still_works(agent, upstream, listing):
+    response = agent.client.get("/leads/annonces/", {"classified": number_shown(upstream, listing)})
     assert response.status_code == 200
     assert f"/annonces/{listing.classified_id}/leads/" in response.content.decode()
 
 
-def test_an_unknown_reference_marks_the_field_and_says_why(agent, listing, sandbox):
+def test_an_unknown_reference_marks_the_field_and_says_why(agent, upstream, listing):
+    calls = upstream.api_calls()
     response = agent.client.get("/leads/", {"classified": "ZZZ-0000-0000"})
     assert response.status_code == 400
     html = unescape(response.content.decode())
     assert "Aucune annonce de l'agence n'a la référence « ZZZ-0000-0000 »" in html
     field = html.split('for="id_classified"', 1)[0].rsplit('<div class="field', 1)[1]
     assert field.startswith(" field--error")
-    assert sandbox.api_requests() == 0
+    assert upstream.api_calls() == calls
 
 
-def test_suggestions_name_reference_title_and_count(agent, paris, listing):
+def test_suggestions_name_reference_title_and_count(agent, upstream, listing):
     prefix = listing.classified_reference[:5]
     html = agent.client.get("/annonces/suggestions/", {"classified": prefix}).content.decode()
     options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', unescape(html))
@@ -65,26 +87,31 @@ def test_suggestions_name_reference_title_and_count(agent, paris, listing):
     values = [value for value, _label in options]
     assert listing.classified_reference in values
     label = dict(options)[listing.classified_reference]
-    count = AgencyLead.objects.filter(agency=paris, classified_id=listing.classified_id).count()
-    assert f"n° {listing.classified_id} · {count} lead" in label
+    count = AgencyLead.objects.filter(
+        agency=upstream.agency, classified_id=listing.classified_id
+    ).count()
+    assert f"n° {number_shown(upstream, listing)} · {count} lead" in label
     if listing.classified_title:
         assert listing.classified_title in label
+    # Typing the number as it is shown suggests the listing too.
+    typed = number_shown(upstream, listing).lower()
+    html = agent.client.get("/annonces/suggestions/", {"classified": typed}).content.decode()
+    assert f'<option value="{listing.classified_reference}">' in unescape(html)
 
 
-def test_with_nothing_typed_the_busiest_listings_come_first(agent, paris, listing):
+def test_with_nothing_typed_the_busiest_listings_come_first(agent, listing):
     html = unescape(agent.client.get("/annonces/suggestions/").content.decode())
     counts = [int(n) for n in re.findall(r"· (\d+) leads?</option>", html)]
     assert counts and counts == sorted(counts, reverse=True)
 
 
-def test_another_agencys_listings_are_never_suggested(agent, lyon, listing):
-    now = timezone.now()
-    contacts_index_period(agency=lyon, start=now - timedelta(days=6), end=now + timedelta(hours=1))
-    lyon_refs = set(
-        AgencyLead.objects.filter(agency=lyon)
+def test_another_agencys_listings_are_never_suggested(agent, upstream, listing):
+    index_last_days(upstream.other)
+    other_refs = set(
+        AgencyLead.objects.filter(agency=upstream.other)
         .exclude(classified_reference="")
         .values_list("classified_reference", flat=True)
     )
     html = unescape(agent.client.get("/annonces/suggestions/").content.decode())
     shown = set(re.findall(r'<option value="([^"]*)">', html))
-    assert lyon_refs and not (shown & (lyon_refs - {listing.classified_reference}))
+    assert other_refs and not (shown & (other_refs - {listing.classified_reference}))
