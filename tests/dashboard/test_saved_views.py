@@ -1,5 +1,6 @@
 """Views of the lists: the ready-made ones ("Mes leads", "Non assignés", "Sans réponse depuis
-plus d'1 h", "Non lus") and each person's saved ones, round-trip; the URL stays the truth."""
+plus d'1 h", "Non lus") and each person's saved ones, round-trip; the URL stays the truth. On
+both upstreams (tests/fixtures.py, `upstream`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from leadsportal.followup.records import (
     followup_from_lead,
     followup_status_set,
 )
-from leadsportal.leads_api import get_client
 
 LEAD_LINK = re.compile(r'href="/lead/([A-Za-z0-9_-]+)/')
 
@@ -36,8 +36,14 @@ def listed(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
     return list(dict.fromkeys(LEAD_LINK.findall(results)))
 
 
-def lead(agency, lead_id):  # type: ignore[no-untyped-def]
-    return get_client(agency.api_credentials()).get_lead(lead_id)
+@pytest.fixture
+def agent(upstream, login):  # type: ignore[no-untyped-def]
+    return login("agent.upstream", (upstream.agency, "agent"))
+
+
+@pytest.fixture
+def manager(upstream, login):  # type: ignore[no-untyped-def]
+    return login("manager.upstream", (upstream.agency, "manager"))
 
 
 def test_the_ready_made_views_sit_above_the_tabs(agent):
@@ -53,39 +59,39 @@ def test_the_ready_made_views_sit_above_the_tabs(agent):
     assert html.index('data-testid="views-bar"') < html.index('class="tabs"')
 
 
-def test_unassigned_are_the_leads_nobody_has(agent, manager, paris, add_lead):
-    taken, free = add_lead(minutes_ago=5), add_lead(minutes_ago=4)
-    index_now(paris)
-    followup = followup_from_lead(agency=paris, lead=lead(paris, taken))
+def test_unassigned_are_the_leads_nobody_has(agent, manager, upstream):
+    taken, free = upstream.add_lead(minutes_ago=5), upstream.add_lead(minutes_ago=4)
+    index_now(upstream.agency)
+    followup = followup_from_lead(agency=upstream.agency, lead=upstream.lead(taken))
     followup_assignee_set(followup=followup, actor=manager.user, assignee=agent.user)
     shown = listed(agent.client, "/leads/?assignee=personne&per_page=100")
     assert free in shown and taken not in shown
     assert "Mes leads" in agent.client.get("/leads/?assignee=personne").content.decode()
 
 
-def test_unanswered_for_over_an_hour(agent, manager, paris, add_lead):
+def test_unanswered_for_over_an_hour(agent, manager, upstream):
     late, recent, answered = (
-        add_lead(minutes_ago=90),
-        add_lead(minutes_ago=10),
-        add_lead(minutes_ago=120),
+        upstream.add_lead(minutes_ago=90),
+        upstream.add_lead(minutes_ago=10),
+        upstream.add_lead(minutes_ago=120),
     )
-    index_now(paris)
-    followup = followup_from_lead(agency=paris, lead=lead(paris, answered))
+    index_now(upstream.agency)
+    followup = followup_from_lead(agency=upstream.agency, lead=upstream.lead(answered))
     followup_status_set(followup=followup, actor=manager.user, status="contacte")
     shown = listed(agent.client, "/leads/?waiting=1h&per_page=100")
     assert late in shown
     assert recent not in shown and answered not in shown
 
 
-def test_unread_are_those_i_have_not_opened(agent, paris, add_lead):
-    opened, unopened = add_lead(), add_lead()  # after the agent joined: new for them
-    index_now(paris)
+def test_unread_are_those_i_have_not_opened(agent, upstream):
+    opened, unopened = upstream.add_lead(), upstream.add_lead()  # after the agent joined: new
+    index_now(upstream.agency)
     assert agent.client.get(f"/lead/{opened}/").status_code == 200
     shown = listed(agent.client, "/leads/?unread=1")
     assert shown == [unopened]
 
 
-def test_a_view_saved_renamed_and_removed(agent, paris):
+def test_a_view_saved_renamed_and_removed(agent):
     url = "/leads/vendeurs/?portal=SLG-FRA&status=contacte&page=3"
     saved = agent.client.post("/vues/", {"name": "  Vendeurs  SeLoger ", "url": url})
     assert saved.status_code == 303
@@ -113,6 +119,8 @@ def test_views_are_ones_own(agent, manager):
     assert SavedView.objects.filter(pk=view.pk).exists()
 
 
+# The form refuses these before any list is read: one upstream suffices.
+@pytest.mark.parametrize("upstream", ["gsl"], indirect=True)
 @pytest.mark.parametrize(
     ("name", "url", "message"),
     [
