@@ -1,5 +1,6 @@
 """Journey 4: a manager exports the list on screen; the files hold every lead of the list, and a
-long list's file is prepared in the background, followed on its page, then downloaded."""
+long list's file is prepared in the background, followed on its page, then downloaded. For an
+agency on each upstream (GSL v2, AVIV Seeker Leads v1)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.e2e.helpers import (
     htmx_swap,
     number,
     shown_total,
+    upstream_of,
 )
 from tests.exports.worker import export_worker
 
@@ -30,6 +32,11 @@ pytestmark = pytest.mark.browser
 
 ID_HEADER = "Identifiant du lead"
 AXE = Axe()
+# How an agency's name reads in its files' names.
+AGENCY_IN_FILE_NAME = {
+    "Agence Paris Démo": "agence-paris-demo",
+    "Agence Bordeaux Démo": "agence-bordeaux-demo",
+}
 
 
 def download(page: Page, label: str) -> tuple[str, Path]:
@@ -49,24 +56,25 @@ def csv_rows(path: Path, delimiter: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter=delimiter))
 
 
-def test_it_exports_the_list_on_screen_as_csv_and_xlsx(browse, paris, make_member):
-    manager = make_member("manager.paris", (paris, "manager"))
+def test_it_exports_the_list_on_screen_as_csv_and_xlsx(browse, upstream_agency, make_member):
+    agency = upstream_agency
+    manager = make_member("manager", (agency, "manager"))
     today = today_in_paris()
     start = today - timedelta(days=29)
     window = criteria(start, today)
     page = browse(manager, path=f"/leads/?start={start.isoformat()}&end={today.isoformat()}")
 
     # Narrow the list in place first: the menu must follow the swapped list, not the first one.
-    portals = [lead.meta.portal for lead in expected_page(paris, search=window, size=100).leads]
+    portals = [lead.meta.portal for lead in expected_page(agency, search=window, size=100).leads]
     portal = max(set(portals), key=portals.count)  # the busiest portal: several pages of leads
     with htmx_swap(page):
         page.get_by_label("Portail", exact=True).select_option(portal)
     search = criteria(start, today, portal=portal)
-    listed = expected_page(paris, search=search)
+    listed = expected_page(agency, search=search)
     expect_list(page, listed)
     total = shown_total(page)
     assert total == listed.count > 20, "the export spans several pages of the list"
-    expected_ids = sorted(all_ids(paris, search=search))
+    expected_ids = sorted(all_ids(agency, search=search))
 
     name, path = download(page, "CSV (Excel FR)")
     assert name.endswith(".csv")
@@ -97,14 +105,15 @@ def test_it_exports_the_list_on_screen_as_csv_and_xlsx(browse, paris, make_membe
 
 
 def test_a_long_list_is_prepared_in_the_background_then_downloaded(
-    browse, paris, make_member, sandbox, tmp_path
+    browse, upstream_agency, make_member, tmp_path
 ):
     """More than 1,000 leads: the click leads to a progress page fed by a real worker process;
     the file it offers holds every lead of the list."""
-    manager = make_member("manager.paris", (paris, "manager"))
+    agency = upstream_agency
+    manager = make_member("manager", (agency, "manager"))
     today = today_in_paris()
     start = today - timedelta(days=90)
-    expected_ids = all_ids(paris, search=criteria(start, today))
+    expected_ids = all_ids(agency, search=criteria(start, today))
     assert len(expected_ids) > 1000
     with export_worker(tmp_path):
         page = browse(
@@ -114,7 +123,8 @@ def test_a_long_list_is_prepared_in_the_background_then_downloaded(
         )
         page.get_by_test_id("export-menu").locator("summary").click()
         expect(page.get_by_test_id("export-background-note")).to_contain_text("arrière-plan")
-        sandbox.latency_ms = 500  # a few seconds of work: the bar is seen moving
+        # A few seconds of work: the bar is seen moving.
+        upstream_of(agency).sandbox.configure(latency_ms=500)
         page.get_by_role("link", name="CSV (Excel FR)", exact=True).click()
 
         expect(page).to_have_url(re.compile(r"/exports/\d+/$"))
@@ -159,7 +169,8 @@ def test_a_long_list_is_prepared_in_the_background_then_downloaded(
             download_link.click()
         file = info.value
         assert file.failure() is None
-        assert re.fullmatch(r"leads-agence-paris-demo-tous-[\d-]+\.csv", file.suggested_filename)
+        agency_in_name = AGENCY_IN_FILE_NAME[agency.name]
+        assert re.fullmatch(rf"leads-{agency_in_name}-tous-[\d-]+\.csv", file.suggested_filename)
         rows = csv_rows(Path(file.path()), ";")
         assert [row[ID_HEADER] for row in rows] == expected_ids
         expect(phone.get_by_test_id("export-download")).to_be_visible(timeout=30_000)
