@@ -173,6 +173,19 @@ def _cached(keys: Iterable[str]) -> dict[str, _Entry]:
     return entries
 
 
+def cached_leads(
+    *, agency_key: str, generation: int, start: datetime, end: datetime
+) -> tuple[Lead, ...]:
+    """The leads of [start, end) that cached slices hold, newest first; reads nothing."""
+    now_moment = timezone.now()
+    now = int(now_moment.timestamp())
+    slices = slices_of(math.floor(start.timestamp()), math.ceil(end.timestamp()), now)
+    found = _cached(_key(agency_key, generation, piece, now) for piece in slices)
+    return _newest_first(
+        (entry[1] for entry in found.values()), start=start, end=end, now=now_moment
+    )
+
+
 def keep_warm(client: seeker_api.SeekerLeadsClient, *, agency_key: str) -> int:
     """While the agency's lists are in use, read again each closed day of the default list
     whose entry is missing or about to lapse; returns the days read (none when not in use).

@@ -186,3 +186,18 @@ def test_nobody_using_the_lists_costs_no_warming(busy):
     before = busy.api_calls()
     agency_poll(agency=busy.agency)
     assert busy.api_calls() - before == 1  # the poll's own read, no day of the lists
+
+
+def test_a_lead_opened_from_a_link_costs_one_call_and_none_once_its_day_is_cached(agent, busy):
+    lead_id = busy.expected(LeadFamily.ALL, default_criteria()).lead_ids[5]
+    before = busy.api_calls()
+    response = agent.client.get(f"/lead/{lead_id}/")
+    assert response.status_code == 200
+    assert busy.api_calls() - before == 1  # GET /leads/{leadId}, not the quarter's feed
+    assert busy.sandbox.api_requests(CLIENT_ID, route="getLead") == 1
+
+    agent.client.get("/leads/")  # its days are now cached
+    other = busy.expected(LeadFamily.ALL, default_criteria()).lead_ids[7]
+    before = busy.api_calls()
+    assert agent.client.get(f"/lead/{other}/").status_code == 200
+    assert busy.api_calls() == before
