@@ -83,6 +83,17 @@ def test_a_status_filtered_list_answers_within_the_deadline_when_the_upstream_st
     assert elapsed < DEADLINE + SLACK
 
 
+@pytest.mark.parametrize("fault", ["stall", "error500", "malformed"])
+def test_a_list_answers_within_the_deadline_with_the_banner_when_the_upstream_fails(
+    manager, upstream, short_deadline, fault
+):
+    upstream.sandbox.configure(fault_mode=fault, fault_next=10_000, stall_seconds=60)
+    response, elapsed = timed_get(manager.client, "/leads/")
+    assert response.status_code == 502
+    assert 'data-testid="upstream-banner"' in response.content.decode()
+    assert elapsed < DEADLINE + SLACK
+
+
 def test_its_export_answers_within_the_deadline_with_an_error_page(
     manager, upstream, twenty_contacted
 ):
