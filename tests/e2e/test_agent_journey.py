@@ -71,6 +71,9 @@ def test_it_logs_in_opens_a_lead_and_comes_back_to_the_filtered_list(
     expect(page.get_by_role("link", name="Tous les leads", exact=True)).to_have_attribute(
         "aria-current", "page"
     )
+    # Tracked calls have their tab where the upstream has them (docs/UPSTREAMS.md, "Families").
+    calls_tab = page.get_by_role("link", name="Appels", exact=True)
+    expect(calls_tab).to_have_count(1 if agency.is_seeker else 0)
     newest = expected_page(agency)
     assert newest.leads, "the sandbox has leads in the last 7 days"
     expect_list(page, newest)
