@@ -25,6 +25,7 @@ from leadsportal.dashboard import labels
 from leadsportal.dashboard.badges import duration_label
 from leadsportal.dashboard.dates import PARIS
 from leadsportal.dashboard.statistics_forms import StatisticsRequest
+from leadsportal.followup.listings import listing_number_label
 from leadsportal.followup.models import StageKind
 from leadsportal.followup.statistics import (
     PATH_KINDS,
@@ -211,13 +212,13 @@ def listings_table(scope: StatisticsScope, request: StatisticsRequest) -> StatTa
     rows = []
     for row in listings:
         href = reverse("dashboard:classified_leads", args=[row.classified_id]) + f"?{period}"
+        # As the lead's page writes it: on Seeker Leads the portal's 12 characters.
+        shown = listing_number_label(agency=scope.agency, classified_id=row.classified_id)
         rows.append(
             [
-                text_cell(
-                    row.reference or _("n° %(number)s") % {"number": row.classified_id}, href
-                ),
+                text_cell(row.reference or _("n° %(number)s") % {"number": shown}, href),
                 text_cell(row.title or "—"),
-                Cell(row.classified_id, str(row.classified_id)),
+                Cell(shown if scope.agency.is_seeker else row.classified_id, shown),
                 count_cell(row.count),
             ]
         )

@@ -3,7 +3,8 @@ back to the same numbers, an agent sees their own leads only, and it never calls
 
 The agency's index is filled the way production fills it (the index re-read over the API, over
 HTTP); the expected figures are counted here from the leads the sandbox gives for the same
-period through our API client, grouped by Paris day, family, portal and listing.
+period, grouped by Paris day, family, portal and listing. On both upstreams (tests/fixtures.py,
+`upstream`): an agency on Seeker Leads has a column for its tracked calls (docs/UPSTREAMS.md).
 """
 
 from __future__ import annotations
@@ -29,10 +30,36 @@ from leadsportal.followup.records import (
     response_time_median,
 )
 from leadsportal.leads_api import Lead, LeadFamily
-from tests.exports.helpers import all_leads, criteria_for
+from tests.exports.helpers import criteria_for, upstream_leads
 
 URL = "/statistiques/"
-FAMILY_COLUMNS = ("CLASSIFIED", "AGENCY", "SELLER", "PROPERTY_SEARCH")
+# The families' columns, in the page's order, with their headers.
+FAMILY_HEADERS = {
+    LeadFamily.CLASSIFIED: "Annonces",
+    LeadFamily.AGENCY: "Agence",
+    LeadFamily.SELLER: "Vendeurs",
+    LeadFamily.PROPERTY_SEARCH: "Recherches de biens",
+    LeadFamily.CALL_TRACKING: "Appels",  # AVIV Seeker Leads only
+}
+
+
+def family_columns(upstream) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lead types of the families' table's columns for the agency's upstream."""
+    return [family.name for family in FAMILY_HEADERS if family in upstream.families]
+
+
+def family_headers(upstream) -> list[str]:  # type: ignore[no-untyped-def]
+    return [header for family, header in FAMILY_HEADERS.items() if family in upstream.families]
+
+
+@pytest.fixture
+def agent(upstream, login):  # type: ignore[no-untyped-def]
+    return login("agent.upstream", (upstream.agency, "agent"))
+
+
+@pytest.fixture
+def manager(upstream, login):  # type: ignore[no-untyped-def]
+    return login("manager.upstream", (upstream.agency, "manager"))
 
 
 # --- Reading the page as a person (or a screen reader) does ---------------------------------
@@ -87,8 +114,8 @@ def period(days: int) -> tuple[date, date]:
     return end - timedelta(days=days - 1), end
 
 
-def sandbox_leads(agency, first: date, last: date) -> list[Lead]:  # type: ignore[no-untyped-def]
-    leads, count = all_leads(agency, LeadFamily.ALL, criteria_for(first, last))
+def sandbox_leads(upstream, first: date, last: date) -> list[Lead]:  # type: ignore[no-untyped-def]
+    leads, count = upstream_leads(upstream, LeadFamily.ALL, criteria_for(first, last))
     assert len(leads) == count
     return leads
 
@@ -103,11 +130,11 @@ def paris_day(lead: Lead) -> date:
 
 
 @pytest.fixture
-def month(paris):  # type: ignore[no-untyped-def]
+def month(upstream):  # type: ignore[no-untyped-def]
     """The default period (the last 30 days) indexed, and the sandbox's leads of it."""
     first, last = period(30)
-    index(paris, first, last)
-    return first, last, sandbox_leads(paris, first, last)
+    index(upstream.agency, first, last)
+    return first, last, sandbox_leads(upstream, first, last)
 
 
 # --- The figures ---------------------------------------------------------------------------
@@ -119,7 +146,7 @@ def test_it_requires_a_login(client, paris):
     assert "/connexion/" in response["Location"]
 
 
-def test_the_default_period_is_the_last_30_days_per_day_and_family(manager, month):
+def test_the_default_period_is_the_last_30_days_per_day_and_family(manager, upstream, month):
     first, last, leads = month
     html = get_page(manager.client)
 
@@ -134,13 +161,11 @@ def test_the_default_period_is_the_last_30_days_per_day_and_family(manager, mont
     for offset, row in enumerate(rows):
         day = first + timedelta(days=offset)
         figures = [number(cell) for cell in row[1:]]
-        by_family = [expected[(day, lead_type)] for lead_type in FAMILY_COLUMNS]
+        by_family = [expected[(day, lead_type)] for lead_type in family_columns(upstream)]
         assert figures == [*by_family, sum(by_family)], day
     [total] = table_rows(html, "families", "tfoot")
     assert number(total[-1]) == len(leads)
-    assert table_rows(html, "families", "thead") == [
-        ["Jour", "Annonces", "Agence", "Vendeurs", "Recherches de biens", "Total"]
-    ]
+    assert table_rows(html, "families", "thead") == [["Jour", *family_headers(upstream), "Total"]]
 
 
 def test_leads_per_portal_are_the_sandboxs(manager, month):
@@ -159,8 +184,16 @@ def test_the_top_listings_are_the_sandboxs_with_links_to_their_leads(manager, mo
     html = get_page(manager.client)
 
     expected = Counter(lead.classified.classified_id for lead in leads if lead.classified)
+    # The number as the portal writes it (on Seeker Leads its 12 characters), and the agency's
+    # reference, else that number.
+    numbers = {
+        lead.classified.classified_id: lead.classified.number_label
+        for lead in leads
+        if lead.classified
+    }
     references = {
         lead.classified.classified_id: lead.classified.reference
+        or f"n° {lead.classified.number_label}"
         for lead in leads
         if lead.classified
     }
@@ -170,7 +203,9 @@ def test_the_top_listings_are_the_sandboxs_with_links_to_their_leads(manager, mo
     rows = table_rows(html, "listings")
     assert len(rows) == min(20, len(expected))
     top = sorted(expected.items(), key=lambda item: (-item[1], item[0]))[: len(rows)]
-    assert [(number(row[2]), number(row[3])) for row in rows] == top
+    assert [(row[2], number(row[3])) for row in rows] == [
+        (numbers[classified_id], count) for classified_id, count in top
+    ]
     assert [row[0] for row in rows] == [references[classified_id] for classified_id, _n in top]
     assert [row[1] for row in rows] == [titles[classified_id] or "—" for classified_id, _n in top]
     assert table_rows(html, "listings", "thead") == [
@@ -181,10 +216,10 @@ def test_the_top_listings_are_the_sandboxs_with_links_to_their_leads(manager, mo
     assert link in table_html(html, "listings")
 
 
-def test_over_more_than_60_days_the_flow_is_per_week(manager, paris):
+def test_over_more_than_60_days_the_flow_is_per_week(manager, upstream):
     first, last = period(90)
-    index(paris, first, last)
-    leads = sandbox_leads(paris, first, last)
+    index(upstream.agency, first, last)
+    leads = sandbox_leads(upstream, first, last)
     html = get_page(manager.client, start=first.isoformat(), end=last.isoformat())
 
     monday = first - timedelta(days=first.weekday())
@@ -199,7 +234,7 @@ def test_over_more_than_60_days_the_flow_is_per_week(manager, paris):
     for offset, row in enumerate(rows):
         week = monday + timedelta(days=7 * offset)
         assert [number(cell) for cell in row[1:-1]] == [
-            expected[(week, lead_type)] for lead_type in FAMILY_COLUMNS
+            expected[(week, lead_type)] for lead_type in family_columns(upstream)
         ], week
     assert sum(number(row[-1]) for row in rows) == len(leads)
     # Chosen per day, the same period lists its 90 days.
@@ -222,7 +257,7 @@ def respond(agency, lead, *, assignee, actor, minutes):  # type: ignore[no-untyp
 
 
 def test_per_member_assigned_answered_median_and_share_within_the_hour(
-    manager, agent, paris, month
+    manager, agent, upstream, month
 ):
     _first, _last, leads = month
     # agent: 4 leads, answered after 10, 50 and 90 minutes, one not yet; manager: 2, after 30 and
@@ -236,14 +271,14 @@ def test_per_member_assigned_answered_median_and_share_within_the_hour(
         (manager, 200),
     ]
     for lead, (member, minutes) in zip(leads, plan, strict=False):
-        respond(paris, lead, assignee=member.user, actor=manager.user, minutes=minutes)
-    unassigned = followup_from_lead(agency=paris, lead=leads[len(plan)])
+        respond(upstream.agency, lead, assignee=member.user, actor=manager.user, minutes=minutes)
+    unassigned = followup_from_lead(agency=upstream.agency, lead=leads[len(plan)])
     followup_status_set(followup=unassigned, actor=manager.user, status="mandat")
 
     html = get_page(manager.client)
     rows = {row[0]: row[1:] for row in table_rows(html, "members")}
-    assert rows["agent.paris"] == ["4", "3", "50 min", "50 %"]
-    assert rows["manager.paris"] == ["2", "2", "1 h 55", "50 %"]
+    assert rows["agent.upstream"] == ["4", "3", "50 min", "50 %"]
+    assert rows["manager.upstream"] == ["2", "2", "1 h 55", "50 %"]
     [total] = table_rows(html, "members", "tfoot")
     assert total == ["Toute l'agence", "6", "5", "50 min", "50 %"]
     assert table_rows(html, "members", "thead") == [
@@ -268,15 +303,17 @@ def move(agency, lead, actor, *codes: str, reason: str = "", assignee=None):  # 
     return followup
 
 
-def test_the_funnel_counts_the_leads_that_reached_each_stage(manager, agent, paris, month):
+def test_the_funnel_counts_the_leads_that_reached_each_stage(manager, agent, upstream, month):
     _first, _last, leads = month
     assert len(leads) > 6
-    move(paris, leads[0], agent, "contacte", "rendez-vous", "visite")
-    move(paris, leads[1], agent, "contacte", "perdu", reason="Injoignable")
-    move(paris, leads[2], agent, "visite")  # straight to the visit: went through the steps
-    move(paris, leads[3], manager, "contacte", "mandat")  # signed: every step before it
-    move(paris, leads[4], agent, "contacte", "nouveau")  # back to new, but was contacted
-    move(paris, leads[5], agent, "perdu", reason="Hors secteur")
+    move(upstream.agency, leads[0], agent, "contacte", "rendez-vous", "visite")
+    move(upstream.agency, leads[1], agent, "contacte", "perdu", reason="Injoignable")
+    move(
+        upstream.agency, leads[2], agent, "visite"
+    )  # straight to the visit: went through the steps
+    move(upstream.agency, leads[3], manager, "contacte", "mandat")  # signed: every step before it
+    move(upstream.agency, leads[4], agent, "contacte", "nouveau")  # back to new, but was contacted
+    move(upstream.agency, leads[5], agent, "perdu", reason="Hors secteur")
     total = len(leads)  # every lead of the period reached "Nouveau"
 
     html = get_page(manager.client)
@@ -321,16 +358,16 @@ def test_the_funnel_counts_the_leads_that_reached_each_stage(manager, agent, par
     assert 'data-chart-for="stat-funnel"' in html and 'data-chart-for="stat-lost_reasons"' in html
 
 
-def test_the_funnel_follows_the_pipeline_as_the_manager_edits_it(manager, agent, paris, month):
+def test_the_funnel_follows_the_pipeline_as_the_manager_edits_it(manager, agent, upstream, month):
     _first, _last, leads = month
-    move(paris, leads[0], agent, "contacte", "visite")
-    stage_rename(agency=paris, code="visite", name="Visite faite")
-    stage_move(agency=paris, code="offre", up=True)  # now before the visit
-    added = stage_add(agency=paris, name="Compromis", kind="open")
-    move(paris, leads[1], agent, added.code)
-    archived = LostReason.objects.get(agency=paris, label="Projet abandonné")
-    move(paris, leads[2], agent, "perdu", reason="Projet abandonné")
-    reason_archive(agency=paris, reason_id=archived.pk)
+    move(upstream.agency, leads[0], agent, "contacte", "visite")
+    stage_rename(agency=upstream.agency, code="visite", name="Visite faite")
+    stage_move(agency=upstream.agency, code="offre", up=True)  # now before the visit
+    added = stage_add(agency=upstream.agency, name="Compromis", kind="open")
+    move(upstream.agency, leads[1], agent, added.code)
+    archived = LostReason.objects.get(agency=upstream.agency, label="Projet abandonné")
+    move(upstream.agency, leads[2], agent, "perdu", reason="Projet abandonné")
+    reason_archive(agency=upstream.agency, reason_id=archived.pk)
 
     html = get_page(manager.client)
     rows = {row[0]: number(row[1]) for row in table_rows(html, "funnel")}
@@ -352,11 +389,19 @@ def test_the_funnel_follows_the_pipeline_as_the_manager_edits_it(manager, agent,
     assert reasons["Projet abandonné (archivée)"] == "1"
 
 
-def test_an_agents_funnel_counts_their_own_leads(manager, agent, paris, month):
+def test_an_agents_funnel_counts_their_own_leads(manager, agent, upstream, month):
     _first, _last, leads = month
-    move(paris, leads[0], agent, "contacte", "visite", assignee=agent.user)
-    move(paris, leads[1], agent, "contacte", "perdu", reason="Injoignable", assignee=agent.user)
-    move(paris, leads[2], manager, "contacte", "mandat", assignee=manager.user)
+    move(upstream.agency, leads[0], agent, "contacte", "visite", assignee=agent.user)
+    move(
+        upstream.agency,
+        leads[1],
+        agent,
+        "contacte",
+        "perdu",
+        reason="Injoignable",
+        assignee=agent.user,
+    )
+    move(upstream.agency, leads[2], manager, "contacte", "mandat", assignee=manager.user)
     html = get_page(agent.client)
     rows = {row[0]: number(row[1]) for row in table_rows(html, "funnel")}
     assert rows["Nouveau"] == 2 and rows["Contacté"] == 2 and rows["Visite"] == 1
@@ -370,12 +415,12 @@ def test_no_lost_lead_says_so(manager, month):
     assert "Aucun lead de la période n'est perdu." in unescape(html)
 
 
-def test_an_agent_sees_the_same_page_over_their_own_leads(manager, agent, paris, month):
+def test_an_agent_sees_the_same_page_over_their_own_leads(manager, agent, upstream, month):
     _first, _last, leads = month
     mine = leads[:5]
     for lead in mine:
-        respond(paris, lead, assignee=agent.user, actor=manager.user, minutes=20)
-    respond(paris, leads[5], assignee=manager.user, actor=manager.user, minutes=20)
+        respond(upstream.agency, lead, assignee=agent.user, actor=manager.user, minutes=20)
+    respond(upstream.agency, leads[5], assignee=manager.user, actor=manager.user, minutes=20)
 
     html = get_page(agent.client)
     assert "Vos leads : ceux qui vous sont assignés." in html
@@ -385,45 +430,55 @@ def test_an_agent_sees_the_same_page_over_their_own_leads(manager, agent, paris,
         Counter(portal_label(lead.meta.portal) for lead in mine)
     )
     members = table_rows(html, "members")
-    assert members == [["agent.paris", "5", "5", "20 min", "100 %"]]
+    assert members == [["agent.upstream", "5", "5", "20 min", "100 %"]]
     assert table_rows(html, "members", "tfoot") == []
     manager_html = get_page(manager.client)
     assert number(table_rows(manager_html, "families", "tfoot")[0][-1]) == len(leads)
 
 
-def test_the_agencys_median_is_the_one_the_lists_show(manager, agent, paris, month):
+def test_the_agencys_median_is_the_one_the_lists_show(manager, agent, upstream, month):
     first, last, leads = month
     for lead, minutes in zip(leads[:5], (5, 15, 40, 70, 300), strict=True):
-        respond(paris, lead, assignee=agent.user, actor=manager.user, minutes=minutes)
+        respond(upstream.agency, lead, assignee=agent.user, actor=manager.user, minutes=minutes)
     criteria = criteria_for(first, last)
-    summary = response_time_median(agency=paris, start=criteria.start, end=criteria.end)
+    summary = response_time_median(agency=upstream.agency, start=criteria.start, end=criteria.end)
     assert summary.median_seconds == 40 * 60
 
     total = table_rows(get_page(manager.client), "members", "tfoot")[0]
     assert total[3] == "40 min"
 
 
-def test_the_page_and_its_csvs_make_no_upstream_call(manager, sandbox, month):
-    before = sandbox.api_requests()
-    tokens = sandbox.token_requests("agence-paris-demo")
+def test_the_page_and_its_csvs_make_no_upstream_call(manager, upstream, month):
+    before = upstream.api_calls()
+    tokens = upstream.sandbox.token_requests(upstream.client_id)
     get_page(manager.client)
     get_page(manager.client, start=(today_in_paris() - timedelta(days=300)).isoformat())
     for table in ("families", "portals", "listings", "members"):
         assert manager.client.get(URL, {"table": table, "format": "csv"}).status_code == 200
-    assert sandbox.api_requests() == before
-    assert sandbox.token_requests("agence-paris-demo") == tokens
+    assert upstream.api_calls() == before
+    assert upstream.sandbox.token_requests(upstream.client_id) == tokens
 
 
 # --- CSV -----------------------------------------------------------------------------------
 
+TABLES = ["families", "portals", "listings", "funnel", "lost_reasons", "members"]
 
+
+# Every table on GSL; on Seeker Leads the two whose cells differ by upstream (the calls'
+# column, the listings' 12-character numbers): the others are the follow-up's own figures.
 @pytest.mark.parametrize(
-    "key", ["families", "portals", "listings", "funnel", "lost_reasons", "members"]
+    ("upstream", "key"),
+    [
+        *(("gsl", key) for key in TABLES),
+        ("seeker", "families"),
+        ("seeker", "listings"),
+    ],
+    indirect=["upstream"],
 )
-def test_each_tables_csv_reads_back_to_the_tables_numbers(manager, agent, paris, month, key):
+def test_each_tables_csv_reads_back_to_the_tables_numbers(manager, agent, upstream, month, key):
     first, last, leads = month
-    respond(paris, leads[0], assignee=agent.user, actor=manager.user, minutes=42)
-    move(paris, leads[1], manager, "contacte", "perdu", reason="Injoignable")
+    respond(upstream.agency, leads[0], assignee=agent.user, actor=manager.user, minutes=42)
+    move(upstream.agency, leads[1], manager, "contacte", "perdu", reason="Injoignable")
     html = get_page(manager.client)
     shown = table_rows(html, key)
     totals = table_rows(html, key, "tfoot")
@@ -457,13 +512,13 @@ def test_each_tables_csv_reads_back_to_the_tables_numbers(manager, agent, paris,
     assert len(standard) == len(rows)
 
 
-def test_a_csv_day_and_minutes_in_each_format(manager, agent, paris, month):
+def test_a_csv_day_and_minutes_in_each_format(manager, agent, upstream, month):
     first, _last, leads = month
-    respond(paris, leads[0], assignee=agent.user, actor=manager.user, minutes=42.5)
+    respond(upstream.agency, leads[0], assignee=agent.user, actor=manager.user, minutes=42.5)
     families = read_csv(
         manager.client.get(URL, {"table": "families", "format": "csv"}).content, excel_fr=False
     )
-    assert families[0] == ["Jour", "Annonces", "Agence", "Vendeurs", "Recherches de biens", "Total"]
+    assert families[0] == ["Jour", *family_headers(upstream), "Total"]
     assert families[1][0] == first.isoformat()
     members = read_csv(
         manager.client.get(URL, {"table": "members", "format": "csv-excel"}).content,
@@ -476,15 +531,15 @@ def test_a_csv_day_and_minutes_in_each_format(manager, agent, paris, month):
         "Délai médian de première réponse (min)",
         "Répondus en moins d'1 h (%)",
     ]
-    assert ["agent.paris", "1", "1", "42,5", "100"] in members
+    assert ["agent.upstream", "1", "1", "42,5", "100"] in members
 
 
-def test_a_name_that_looks_like_a_formula_is_text_in_the_csv(manager, paris, make_member, month):
+def test_a_name_that_looks_like_a_formula_is_text_in_the_csv(manager, upstream, make_member, month):
     _first, _last, leads = month
-    hostile = make_member("hostile", (paris, "agent"))
+    hostile = make_member("hostile", (upstream.agency, "agent"))
     hostile.first_name = '=HYPERLINK("https://evil.example";"x")'
     hostile.save()
-    respond(paris, leads[0], assignee=hostile, actor=manager.user, minutes=5)
+    respond(upstream.agency, leads[0], assignee=hostile, actor=manager.user, minutes=5)
 
     rows = read_csv(
         manager.client.get(URL, {"table": "members", "format": "csv-excel"}).content,
@@ -498,21 +553,23 @@ def test_a_name_that_looks_like_a_formula_is_text_in_the_csv(manager, paris, mak
 # --- The period -----------------------------------------------------------------------------
 
 
-def test_twelve_months_are_allowed_and_the_page_says_what_the_index_covers(manager, paris):
+def test_twelve_months_are_allowed_and_the_page_says_what_the_index_covers(manager, upstream):
     first, last = period(10)
-    index(paris, first, last)
+    index(upstream.agency, first, last)
     today = today_in_paris()
     year_start = today.replace(year=today.year - 1) + timedelta(days=1)
     html = get_page(manager.client, start=year_start.isoformat(), end=today.isoformat())
 
     assert len(table_rows(html, "families")) in (53, 54)  # weeks, automatically
-    oldest = min(paris_day(lead) for lead in sandbox_leads(paris, first, last))
+    oldest = min(paris_day(lead) for lead in sandbox_leads(upstream, first, last))
     coverage = html.split('data-testid="statistics-index-late">', 1)[1].split("</p>", 1)[0]
     assert f"aucun lead avant le {oldest:%d/%m/%Y}" in coverage
     assert f"Son plus ancien lead date du {oldest:%d/%m/%Y}." in html
     assert 'aria-current="true"' in html  # the "12 derniers mois" shortcut
 
 
+# The form refuses these before anything is counted: one upstream suffices.
+@pytest.mark.parametrize("upstream", ["gsl"], indirect=True)
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -542,7 +599,7 @@ def test_a_wrong_period_is_a_message_not_an_error(manager, params, message):
     assert 'data-testid="stat-families"' not in html
 
 
-def test_exactly_twelve_months_pass(manager, paris):
+def test_exactly_twelve_months_pass(manager, upstream):
     response = manager.client.get(URL, {"start": "2025-03-02", "end": "2026-03-01"})
     assert response.status_code == 200
 
@@ -557,9 +614,10 @@ def test_the_query_counts_do_not_grow_with_the_period(
         get_page(manager.client, start=(today_in_paris() - timedelta(days=360)).isoformat())
 
 
-def test_leadfollowups_of_another_agency_never_count(manager, lyon, login, month):
+def test_leadfollowups_of_another_agency_never_count(manager, upstream, login, month):
     _first, _last, _leads = month
-    lyon_manager = login("manager.lyon", (lyon, "manager"))
+    lyon = upstream.other
+    lyon_manager = login("manager.other", (lyon, "manager"))
     html = get_page(lyon_manager.client)
     assert number(table_rows(html, "families", "tfoot")[0][-1]) == 0
     assert 'data-testid="statistics-index-empty"' in html
