@@ -147,17 +147,24 @@ def test_the_date_range_is_limited_to_92_days_with_a_message(agent, upstream):
     assert upstream.api_calls() == 0
 
 
+BAD_FILTERS = [
+    ("start=demain&end=2026-01-01", "Saisissez une date valide"),
+    ("classified=abc", "Aucune annonce de l'agence n'a la référence « abc »"),
+    ("classified=<b>", "Tapez la référence de l'annonce"),
+    ("classified=0", "Ce numéro d'annonce n'existe pas."),
+    ("portal=XYZ-FRA", "Portail inconnu"),
+    ("start=2026-03-10&end=2026-03-01", "La date de fin doit suivre"),
+    ("per_page=7", "Sélectionnez un choix valide"),
+]
+
+
+# The form refuses these before any upstream call: every case on GSL, the listing's on Seeker
+# (its reference and number are the agency's own) to keep CI's time.
 @pytest.mark.parametrize(
-    ("query", "message"),
-    [
-        ("start=demain&end=2026-01-01", "Saisissez une date valide"),
-        ("classified=abc", "Aucune annonce de l'agence n'a la référence « abc »"),
-        ("classified=<b>", "Tapez la référence de l'annonce"),
-        ("classified=0", "Ce numéro d'annonce n'existe pas."),
-        ("portal=XYZ-FRA", "Portail inconnu"),
-        ("start=2026-03-10&end=2026-03-01", "La date de fin doit suivre"),
-        ("per_page=7", "Sélectionnez un choix valide"),
-    ],
+    ("upstream", "query", "message"),
+    [("gsl", query, message) for query, message in BAD_FILTERS]
+    + [("seeker", query, message) for query, message in BAD_FILTERS[1:4]],
+    indirect=["upstream"],
 )
 def test_bad_filters_show_a_message_not_an_error(agent, query, message):
     response = agent.client.get(f"/leads/?{query}")
@@ -165,7 +172,12 @@ def test_bad_filters_show_a_message_not_an_error(agent, query, message):
     assert message in unescape(response.content.decode())
 
 
-@pytest.mark.parametrize("page", ["0", "-3", "abc", ""])
+# The page number is the form's: all of them on GSL, one on Seeker.
+@pytest.mark.parametrize(
+    ("upstream", "page"),
+    [("gsl", "0"), ("gsl", "-3"), ("gsl", "abc"), ("gsl", ""), ("seeker", "abc")],
+    indirect=["upstream"],
+)
 def test_nonsense_pages_serve_the_first_page(agent, page):
     response = agent.client.get(f"/leads/?page={page}")
     assert response.status_code == 200
@@ -341,19 +353,24 @@ def test_the_filters_button_counts_no_filter_on_a_new_list(agent):
     assert filters_count(html) == ""
 
 
+FILTER_COUNTS = [
+    ("portal=SLG-FRA", "(1)"),
+    ("portal=SLG-FRA&status=contacte", "(2)"),
+    ("assignee=moi&unread=1&waiting=1h", "(3)"),
+    # Only the start moved: one filter, although the query names both dates.
+    (f"start={default_start() - timedelta(days=3)}&end={today_in_paris()}", "(1)"),
+    (
+        f"start={default_start() - timedelta(days=3)}&end={today_in_paris()}&portal=SLG-FRA",
+        "(2)",
+    ),
+]
+
+
+# The count is the form's: every case on GSL, the last one (dates and portal) on Seeker.
 @pytest.mark.parametrize(
-    ("query", "count"),
-    [
-        ("portal=SLG-FRA", "(1)"),
-        ("portal=SLG-FRA&status=contacte", "(2)"),
-        ("assignee=moi&unread=1&waiting=1h", "(3)"),
-        # Only the start moved: one filter, although the query names both dates.
-        (f"start={default_start() - timedelta(days=3)}&end={today_in_paris()}", "(1)"),
-        (
-            f"start={default_start() - timedelta(days=3)}&end={today_in_paris()}&portal=SLG-FRA",
-            "(2)",
-        ),
-    ],
+    ("upstream", "query", "count"),
+    [("gsl", query, count) for query, count in FILTER_COUNTS] + [("seeker", *FILTER_COUNTS[-1])],
+    indirect=["upstream"],
 )
 def test_the_filters_button_counts_the_filters_that_differ_from_a_new_list(agent, query, count):
     html = agent.client.get(f"/leads/vendeurs/?{query}").content.decode()
