@@ -118,3 +118,29 @@ def test_the_tab_counts_of_a_page_of_another_agency_are_not_given(both, upstream
     response = both.get("/suivi/compteurs/", headers={AGENCY_HEADER: str(upstream.other.pk)})
     assert response.headers["HX-Refresh"] == "true"
     assert b"tab-count" not in response.content
+
+
+def test_a_person_in_agencies_on_both_upstreams_switches_between_them(make_member, paris, bordeaux):
+    """Not parametrised: one agency on each upstream at once (the demo's admin has both)."""
+    from leadsportal.leads_api import LeadFamily, SearchCriteria
+    from tests.fixtures import BORDEAUX_CLIENT, UpstreamCase
+
+    user = make_member("agent.two-apis", (paris, "agent"), (bordeaux, "agent"))
+    client = Client()
+    client.force_login(user)
+    assert client.post("/agence/changer", {"agency": paris.pk}).status_code == 302
+    now = timezone.now()
+    contacts_index_period(
+        agency=bordeaux, start=now - timedelta(days=7), end=now + timedelta(hours=1)
+    )
+    seeker = UpstreamCase("seeker", bordeaux, paris, None, BORDEAUX_CLIENT[0])
+    week = SearchCriteria(start=now - timedelta(days=6), end=now)
+    lead_id = seeker.expected(LeadFamily.ALL, week).lead_ids[0]
+    # Paris (GSL) is current: the Seeker lead is offered behind a switch, then shown.
+    html = client.get(f"/lead/{lead_id}/").content.decode()
+    assert "Ce lead est dans une autre de vos agences" in html and bordeaux.name in html
+    assert 'href="/leads/appels/"' not in client.get("/leads/").content.decode()
+    client.post("/agence/changer", {"agency": bordeaux.pk})
+    detail = client.get(f"/lead/{lead_id}/")
+    assert detail.status_code == 200 and lead_id in detail.content.decode()
+    assert 'href="/leads/appels/"' in client.get("/leads/").content.decode()
