@@ -332,7 +332,16 @@ def _found_in_recent_window(
 def _lead_getter(agency: Agency) -> Callable[[str], Lead]:
     if agency.is_seeker:
         client = _seeker(agency)
-        return lambda lead_id: seeker_api.to_lead(client.get_lead(lead_id))
+
+        def seeker_lead(lead_id: str) -> Lead:
+            lead = seeker_api.to_lead(client.get_lead(lead_id))
+            expires = lead.meta.expiration_date
+            if expires is not None and expires <= timezone.now():
+                # Past its TTL the lead "must be deleted from all systems": as if unknown.
+                raise LeadsApiNotFound(f"lead {lead_id}: past its TTL")
+            return lead
+
+        return seeker_lead
     gsl = _client(agency)
     # A stall is not tried again here: the page's deadline bounds the fan-out.
     return lambda lead_id: gsl.get_lead(lead_id, retry_stalls=False)

@@ -201,3 +201,13 @@ def test_a_lead_opened_from_a_link_costs_one_call_and_none_once_its_day_is_cache
     before = busy.api_calls()
     assert agent.client.get(f"/lead/{other}/").status_code == 200
     assert busy.api_calls() == before
+
+
+def test_a_lead_past_its_ttl_does_not_open_even_when_the_api_still_serves_it(agent, busy):
+    lead_id = busy.add_lead(
+        minutes_ago=60 * 24 * 30, first_name="Théodule", metadata={"TTL": now_ts() - 60}
+    )
+    assert busy.lead(lead_id).lead_id == lead_id  # the sandbox still answers GET /leads/{id}
+    response = agent.client.get(f"/lead/{lead_id}/")
+    assert response.status_code == 404
+    assert "Théodule" not in response.content.decode()
