@@ -27,6 +27,7 @@ Pages of one process that miss the same slices at once share one read (a lock pe
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Iterable
@@ -39,6 +40,7 @@ from django.utils import timezone
 
 from leadsportal import seeker_api
 from leadsportal.leads_api import Lead
+from leadsportal.lib import deadlines
 
 DAY: Final = 86_400
 WEEK: Final = 7 * DAY
@@ -184,6 +186,40 @@ def cached_leads(
     return _newest_first(
         (entry[1] for entry in found.values()), start=start, end=end, now=now_moment
     )
+
+
+def missing_slices(*, agency_key: str, generation: int, start: datetime, end: datetime) -> int:
+    """How many slices of [start, end) a read would have to ask the feed for."""
+    now = int(timezone.now().timestamp())
+    slices = slices_of(math.floor(start.timestamp()), math.ceil(end.timestamp()), now)
+    keys = [_key(agency_key, generation, piece, now) for piece in slices]
+    return len(keys) - len(_cached(keys))
+
+
+def prefetch(
+    client: seeker_api.SeekerLeadsClient,
+    *,
+    agency_key: str,
+    generation: int,
+    start: datetime,
+    end: datetime,
+    round_seconds: float,
+) -> None:
+    """Read the missing slices of [start, end) ahead, as many at once as the API's limit
+    allows, each such round within a deadline of its own (`round_seconds`): a long period (an
+    export's) takes as many rounds as it needs, yet a stalled upstream still ends it within
+    one round. Raises the client's LeadsApiError."""
+    now = int(timezone.now().timestamp())
+    slices = slices_of(math.floor(start.timestamp()), math.ceil(end.timestamp()), now)
+    keys = {piece: _key(agency_key, generation, piece, now) for piece in slices}
+    found = _cached(keys.values())
+    missing = [piece for piece in slices if keys[piece] not in found]
+    if missing:
+        with deadlines.deadline_scope(round_seconds, replace=True):
+            client.token_ready()
+    for group in itertools.batched(missing, seeker_api.CONCURRENCY_LIMIT):
+        with deadlines.deadline_scope(round_seconds, replace=True), _lock(agency_key):
+            _read(client, keys, list(group), now)
 
 
 def keep_warm(client: seeker_api.SeekerLeadsClient, *, agency_key: str) -> int:

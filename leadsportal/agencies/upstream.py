@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -133,6 +134,44 @@ def _seeker_window(agency: Agency, start: datetime, end: datetime) -> tuple[Lead
         generation=generation_get(_generation_key(agency)),
         start=start,
         end=end,
+    )
+
+
+def _period_of(criteria: SearchCriteria | None) -> tuple[datetime, datetime]:
+    # No criteria: a listing's page (its last MAX_WINDOW_DAYS days).
+    return (criteria.start, criteria.end) if criteria is not None else _recent_window()
+
+
+def period_read_is_long(*, agency: Agency, criteria: SearchCriteria | None) -> bool:
+    """Seeker Leads: reading the period of a list (None: a listing's page) would take more
+    than one round of the API's limit (more slices to read than requests it allows at once),
+    so its export is the worker's job from the start. Always False on GSL v2 (a call a page)."""
+    if not agency.is_seeker:
+        return False
+    start, end = _period_of(criteria)
+    missing = seeker_windows.missing_slices(
+        agency_key=_agency_key(agency),
+        generation=generation_get(_generation_key(agency)),
+        start=start,
+        end=end,
+    )
+    return missing > seeker_api.CONCURRENCY_LIMIT
+
+
+def period_prefetch(*, agency: Agency, criteria: SearchCriteria | None) -> None:
+    """Seeker Leads: read the period of a list (None: a listing's page) ahead, a round of the
+    API's limit at a time, each round within a page's deadline (an export's first page, so that
+    a long period is not cut at one deadline). Nothing to do on GSL v2."""
+    if not agency.is_seeker:
+        return
+    start, end = _period_of(criteria)
+    seeker_windows.prefetch(
+        _seeker(agency),
+        agency_key=_agency_key(agency),
+        generation=generation_get(_generation_key(agency)),
+        start=start,
+        end=end,
+        round_seconds=settings.LEADS_API_PAGE_DEADLINE,
     )
 
 

@@ -8,7 +8,12 @@ with the member's current rights), so both fetch exactly what the list shows.
 from __future__ import annotations
 
 from leadsportal.agencies.models import Agency
-from leadsportal.agencies.upstream import leads_search, listing_leads
+from leadsportal.agencies.upstream import (
+    leads_search,
+    listing_leads,
+    period_prefetch,
+    period_read_is_long,
+)
 from leadsportal.dashboard.query import LeadQuery
 from leadsportal.exports.fetching import FetchPage, local_pages_fetcher
 from leadsportal.followup.records import local_lead_ids
@@ -31,6 +36,9 @@ def list_pages(*, agency: Agency, query: LeadQuery) -> FetchPage:
         return local_pages_fetcher(agency=agency, lead_ids=lead_ids)
 
     def fetch(page: PageRequest) -> LeadPage:
+        if page.index == 1:
+            # Seeker Leads: the period read ahead, a round at a time (page 1 holds the total).
+            period_prefetch(agency=agency, criteria=query.criteria)
         return leads_search(
             agency=agency, family=query.tab.family, criteria=query.criteria, page=page
         )
@@ -38,6 +46,23 @@ def list_pages(*, agency: Agency, query: LeadQuery) -> FetchPage:
     return fetch
 
 
+def list_read_is_long(*, agency: Agency, query: LeadQuery) -> bool:
+    """Page 1 of this list's export could not be read within one request's deadline (a long
+    period on Seeker Leads, not cached): the worker prepares the file from the start."""
+    return not query.local.active and period_read_is_long(agency=agency, criteria=query.criteria)
+
+
 def listing_pages(*, agency: Agency, classified_id: int) -> FetchPage:
     """Every lead of one listing (its page with no date filter)."""
-    return lambda page: listing_leads(agency=agency, classified_id=classified_id, page=page)
+
+    def fetch(page: PageRequest) -> LeadPage:
+        if page.index == 1:
+            period_prefetch(agency=agency, criteria=None)
+        return listing_leads(agency=agency, classified_id=classified_id, page=page)
+
+    return fetch
+
+
+def listing_read_is_long(*, agency: Agency) -> bool:
+    """As `list_read_is_long`, for a listing's export."""
+    return period_read_is_long(agency=agency, criteria=None)

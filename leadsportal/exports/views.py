@@ -54,7 +54,12 @@ from leadsportal.exports.fetching import (
 )
 from leadsportal.exports.files import export_file_chunks
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
-from leadsportal.exports.sources import list_pages, listing_pages
+from leadsportal.exports.sources import (
+    list_pages,
+    list_read_is_long,
+    listing_pages,
+    listing_read_is_long,
+)
 from leadsportal.exports.tasks import export_build
 from leadsportal.exports.writers import CONTENT_TYPES
 from leadsportal.followup.access_record import export_record_start
@@ -113,10 +118,12 @@ def _start_export(
     list_query: str,
     fetch: FetchPage,
     back_url: str,
+    long_read: bool = False,
 ) -> HttpResponse:
     """Record the attempt and fetch page 1 (an error page if that fails); then build the file
     here and send it, or, for a list of more than LEADS_EXPORT_BACKGROUND_PAGES pages, queue it
-    for the worker and send the person to its progress page."""
+    for the worker and send the person to its progress page. A list whose page 1 alone is a
+    long read (`long_read`: a long period on Seeker Leads) is queued without reading it here."""
     started = time.monotonic()
     record = ExportRecord.objects.create(
         user=request.user,
@@ -130,6 +137,8 @@ def _start_export(
         list_query=list_query,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
+    if long_read:
+        return _queue_export(request, record, first=None, started=started, back_url=back_url)
     fetcher = PageFetcher(
         fetch, limiter=limiter_for(request.agency), context=contextvars.copy_context()
     )
@@ -207,12 +216,14 @@ def _queue_export(
     request: AgencyRequest,
     record: ExportRecord,
     *,
-    first: LeadPage,
+    first: LeadPage | None,
     started: float,
     back_url: str,
 ) -> HttpResponse:
     ExportRecord.objects.filter(pk=record.pk).update(
-        background=True, status=ExportStatus.QUEUED, expected_count=first.count
+        background=True,
+        status=ExportStatus.QUEUED,
+        expected_count=first.count if first is not None else None,
     )
     try:
         export_build(record.pk)
@@ -275,6 +286,7 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         list_query=urlencode(query.filters(explicit_dates=True)),
         fetch=list_pages(agency=request.agency, query=query),
         back_url=back_url,
+        long_read=list_read_is_long(agency=request.agency, query=query),
     )
 
 
@@ -300,6 +312,7 @@ def export_classified_leads(request: AgencyRequest, classified_id: int) -> HttpR
         list_query="",
         fetch=listing_pages(agency=request.agency, classified_id=classified_id),
         back_url=back_url,
+        long_read=listing_read_is_long(agency=request.agency),
     )
 
 

@@ -381,6 +381,11 @@ class SeekerLeadsClient:
         """
         self.token.fetch_now()
 
+    def token_ready(self) -> None:
+        """The shared token, fetched now only if none is valid (a long read takes it first,
+        within a deadline of its own, so that its rounds each have a whole one)."""
+        self.token.get()
+
     # --- Token ---------------------------------------------------------------------------------
 
     def _request_token(self) -> Token:

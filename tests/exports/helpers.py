@@ -203,7 +203,8 @@ def background_file(client, url: str):  # type: ignore[no-untyped-def]
     record = start_background_export(client, url)
     run_queued_export(record)
     response = client.get(f"/exports/{record.pk}/fichier/")
-    assert response.status_code == 200, response.content[:500]
+    record.refresh_from_db()
+    assert response.status_code == 200, (record.status, record.error)
     return record, response, body(response)
 
 

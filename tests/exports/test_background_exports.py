@@ -261,3 +261,39 @@ def test_when_the_task_queue_is_down_the_person_is_told(manager, long_list):
     assert "préparés en arrière-plan" in page and "momentanément indisponible" in page
     record = ExportRecord.objects.get()
     assert record.status == "failed" and record.pk not in queued_exports()
+
+
+def test_a_long_period_on_seeker_leads_goes_to_the_worker_without_being_read_in_the_request(
+    login, bordeaux, seeker_state
+):
+    """On a feed, page 1 of a 60-day export is the whole period (about 14 slices, more than
+    one round of the API's limit): the click queues the job at once, the worker reads it."""
+    from tests.fixtures import BORDEAUX_CLIENT, UpstreamCase
+
+    manager = login("manager.bordeaux", (bordeaux, "manager"))
+    case = UpstreamCase("seeker", bordeaux, bordeaux, seeker_state, BORDEAUX_CLIENT[0])
+    start, end = window(60)
+    expected = case.expected(LeadFamily.ALL, criteria_for(start, end))
+    assert 0 < expected.count <= 1000  # not a long list by its count: by its period
+    calls = seeker_state.api_requests(BORDEAUX_CLIENT[0])
+    record = start_background_export(
+        manager.client, f"/exports/leads/?start={start}&end={end}&format=csv"
+    )
+    assert seeker_state.api_requests(BORDEAUX_CLIENT[0]) == calls  # nothing read in the click
+    progress = html.unescape(manager.client.get(f"/exports/{record.pk}/").content.decode())
+    assert "Les exports d'une longue période sont préparés en arrière-plan" in progress
+    assert "Lecture des leads de la période…" in progress
+
+    run_queued_export(record)
+    assert record.status == "completed" and record.expected_count == expected.count
+    data = body(manager.client.get(f"/exports/{record.pk}/fichier/"))
+    rows = read_csv(data, excel_fr=False)
+    assert [row[0] for row in rows[1:]] != [] and len(rows) == 1 + expected.count
+
+
+def test_a_short_period_on_seeker_leads_is_built_in_the_request(login, bordeaux, seeker_state):
+    manager = login("manager.bordeaux", (bordeaux, "manager"))
+    start, end = window(7)
+    response = manager.client.get(f"/exports/leads/?start={start}&end={end}&format=csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
