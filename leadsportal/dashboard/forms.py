@@ -33,7 +33,7 @@ from leadsportal.dashboard.query import (
     SearchQuery,
 )
 from leadsportal.followup.access_record import AccessFilter
-from leadsportal.followup.listings import listing_by_reference
+from leadsportal.followup.listings import listing_by_reference, listing_number_label
 from leadsportal.followup.models import AccessRecord, LostReason
 from leadsportal.followup.pipeline import Stage, pipeline_of, stages_by_code
 from leadsportal.followup.records import NOTE_MAX_LENGTH
@@ -266,6 +266,11 @@ class LeadListForm(ListingPageForm):
             number = int(raw)
             if not 1 <= number <= MAX_CLASSIFIED_ID:
                 raise forms.ValidationError(_("Ce numéro d'annonce n'existe pas."))
+            if self.membership.agency.is_seeker:
+                # Written back as its leads show it (the portal's id), in links and the history.
+                self.classified_reference = listing_number_label(
+                    agency=self.membership.agency, classified_id=number
+                )
             return number
         if not LISTING_REFERENCE.fullmatch(raw):
             raise forms.ValidationError(

@@ -188,6 +188,8 @@ class LeadQuery:
             "classified": self.classified_id,
             "portal": self.portal or None,
         }
+        if self.classified_reference:
+            audit["classified_reference"] = self.classified_reference
         if self.status:
             audit["status"] = self.status
             # The stage's name as it was, as for the assignee: a stage may be renamed later.
@@ -224,7 +226,9 @@ def audit_description(family: str, audit: Mapping[str, Any]) -> str:
             _("du %(start)s au %(end)s")
             % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
         )
-    if audit.get("classified"):
+    if audit.get("classified_reference"):
+        parts.append(_("annonce %(reference)s") % {"reference": audit["classified_reference"]})
+    elif audit.get("classified"):
         parts.append(_("annonce n° %(id)s") % {"id": audit["classified"]})
     if audit.get("portal"):
         parts.append(labels.portal_label(str(audit["portal"])))

@@ -52,6 +52,7 @@ from leadsportal.dashboard.saved_views import list_url_checked, ready_views, vie
 from leadsportal.dashboard.tables import TABLES, ClassifiedLeadTable
 from leadsportal.followup.access_record import lead_opened_record
 from leadsportal.followup.lead_index import agency_of_lead
+from leadsportal.followup.listings import listing_number_label
 from leadsportal.followup.listings import listing_suggestions as listing_suggestions_for
 from leadsportal.leads_api import (
     Lead,
@@ -182,6 +183,8 @@ def classified_leads(request: AgencyRequest, classified_id: int) -> HttpResponse
     )
     context = {
         "classified_id": classified_id,
+        # As its leads write it (the portal's id on Seeker Leads), for a page with no lead.
+        "number_label": listing_number_label(agency=request.agency, classified_id=classified_id),
         "listing": listing,
         "form": form,
         "query": query,

@@ -115,3 +115,22 @@ def test_another_agencys_listings_are_never_suggested(agent, upstream, listing):
     html = unescape(agent.client.get("/annonces/suggestions/").content.decode())
     shown = set(re.findall(r'<option value="([^"]*)">', html))
     assert other_refs and not (shown & (other_refs - {listing.classified_reference}))
+
+
+def test_a_listing_is_named_as_its_leads_write_it_even_without_leads_or_by_its_number(
+    upstream, agent, login
+):
+    from leadsportal import seeker_api
+
+    # A listing with no lead in the last 92 days: its page's title still writes its number as
+    # a lead's page would (the portal's 12 characters on Seeker Leads).
+    number = seeker_api.classified_number("47R85KALY3FR") if upstream.is_seeker else 4_051_234
+    label = "47R85KALY3FR" if upstream.is_seeker else str(number)
+    page = unescape(agent.client.get(f"/annonces/{number}/leads/").content.decode())
+    assert f"Annonce n° {label}" in page.split("</h1>", 1)[0]
+    # The list filtered by the number, exported: the history names the listing the same way.
+    manager = login("manager.upstream", (upstream.agency, "manager"))
+    response = manager.client.get(f"/exports/leads/annonces/?classified={number}&format=csv")
+    assert response.status_code == 200
+    history = unescape(manager.client.get("/exports/historique/").content.decode())
+    assert (f"annonce {label}" if upstream.is_seeker else f"annonce n° {label}") in history
