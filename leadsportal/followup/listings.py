@@ -16,7 +16,6 @@ from django.utils import timezone
 from leadsportal import seeker_api
 from leadsportal.agencies.models import Agency
 from leadsportal.followup.models import AgencyLead
-from leadsportal.seeker_api.contract import CLASSIFIED_ID_PATTERN
 
 MAX_SUGGESTIONS = 12
 
@@ -36,6 +35,15 @@ def listing_number_label(*, agency: Agency, classified_id: int) -> str:
     if agency.is_seeker:
         return seeker_api.classified_code(classified_id) or str(classified_id)
     return str(classified_id)
+
+
+def portal_listing_number(*, agency: Agency, typed: str) -> int | None:
+    """On Seeker Leads, the number of the listing whose portal id (the "n°" its leads show,
+    any case) was typed; None for anything else, and on GSL v2."""
+    portal_id = typed.strip().upper()
+    if agency.is_seeker and seeker_api.CLASSIFIED_ID_PATTERN.fullmatch(portal_id):
+        return seeker_api.classified_number(portal_id)
+    return None
 
 
 def _listings(agency: Agency, now: datetime | None) -> QuerySet[AgencyLead]:
@@ -59,10 +67,7 @@ def listing_by_reference(
     )
     if row is not None:
         return int(row)
-    portal_id = reference.strip().upper()
-    if agency.is_seeker and CLASSIFIED_ID_PATTERN.fullmatch(portal_id):
-        return seeker_api.classified_number(portal_id)
-    return None
+    return portal_listing_number(agency=agency, typed=reference)
 
 
 def listing_suggestions(
@@ -76,8 +81,8 @@ def listing_suggestions(
         matches = Q(classified_reference__icontains=text) | Q(classified_title__icontains=text)
         if text.isdigit():
             matches |= Q(classified_id=int(text)) if len(text) <= 18 else Q()
-        elif agency.is_seeker and CLASSIFIED_ID_PATTERN.fullmatch(text.upper()):
-            matches |= Q(classified_id=seeker_api.classified_number(text.upper()))
+        elif (number := portal_listing_number(agency=agency, typed=text)) is not None:
+            matches |= Q(classified_id=number)
         rows = rows.filter(matches)
     grouped = (
         rows.values("classified_id")

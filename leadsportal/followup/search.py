@@ -16,7 +16,6 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from leadsportal import seeker_api
 from leadsportal.agencies.models import Agency
 from leadsportal.followup.fingerprints import (
     fingerprint,
@@ -24,8 +23,8 @@ from leadsportal.followup.fingerprints import (
     normalise_email,
     normalise_phone,
 )
+from leadsportal.followup.listings import portal_listing_number
 from leadsportal.followup.models import AgencyLead, ContactFingerprint, SearchFingerprint
-from leadsportal.seeker_api.contract import CLASSIFIED_ID_PATTERN
 
 MAX_QUERY_LENGTH = 100
 _PHONE_CHARACTERS = re.compile(r"[0-9+\s.()/-]+")
@@ -95,10 +94,10 @@ def leads_found(
         )
     if terms.reference:
         matches |= Q(classified_reference__iexact=terms.reference)
-        portal_id = terms.reference.upper()
-        if agency.is_seeker and CLASSIFIED_ID_PATTERN.fullmatch(portal_id):
+        number = portal_listing_number(agency=agency, typed=terms.reference)
+        if number is not None:
             # A Seeker listing's number as its leads show it: the portal's 12 characters.
-            matches |= Q(classified_id=seeker_api.classified_number(portal_id))
+            matches |= Q(classified_id=number)
     if terms.classified_id:
         matches |= Q(classified_id=terms.classified_id)
     return rows.filter(matches).order_by("-lead_created_at", "lead_id")

@@ -14,6 +14,7 @@ from leadsportal.seeker_api.client import (
     get_client,
 )
 from leadsportal.seeker_api.contract import (
+    CLASSIFIED_ID_PATTERN,
     CONCURRENCY_LIMIT,
     CONCURRENCY_WINDOW_SECONDS,
     MAX_WINDOW_SECONDS,
@@ -34,6 +35,7 @@ from leadsportal.seeker_api.contract import (
 from leadsportal.seeker_api.mapping import classified_code, classified_number, to_lead
 
 __all__ = [
+    "CLASSIFIED_ID_PATTERN",
     "CONCURRENCY_LIMIT",
     "CONCURRENCY_WINDOW_SECONDS",
     "MAX_WINDOW_SECONDS",
