@@ -232,6 +232,7 @@ def keep_warm(client: seeker_api.SeekerLeadsClient, *, agency_key: str) -> int:
     today = now - now % DAY
     recent = today - (RECENT_DAYS - 1) * DAY
     closed = [piece for piece in slices_of(recent, today, now) if not piece.is_open(now)]
+    # A closed slice's key has no generation: any will do.
     keys = {piece: _key(agency_key, 0, piece, now) for piece in closed}
     found = _cached(keys.values())
     due = [

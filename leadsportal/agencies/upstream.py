@@ -207,7 +207,7 @@ def _page_of(leads: list[Lead], page: PageRequest) -> LeadPage:
 
 
 def _recent_window() -> tuple[datetime, datetime]:
-    """The last MAX_WINDOW_DAYS days, to the next minute: one cache key a minute."""
+    """The last MAX_WINDOW_DAYS days, to two minutes ahead (ingestion clocks differ)."""
     now = timezone.now()
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=2)
     return end - timedelta(days=MAX_WINDOW_DAYS), end
