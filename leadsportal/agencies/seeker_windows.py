@@ -27,10 +27,11 @@ Pages of one process that miss the same slices at once share one read (a lock pe
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -39,7 +40,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from leadsportal import seeker_api
-from leadsportal.leads_api import Lead
+from leadsportal.leads_api import Lead, LeadsApiUnavailable
 from leadsportal.lib import deadlines
 
 DAY: Final = 86_400
@@ -188,14 +189,6 @@ def cached_leads(
     )
 
 
-def missing_slices(*, agency_key: str, generation: int, start: datetime, end: datetime) -> int:
-    """How many slices of [start, end) a read would have to ask the feed for."""
-    now = int(timezone.now().timestamp())
-    slices = slices_of(math.floor(start.timestamp()), math.ceil(end.timestamp()), now)
-    keys = [_key(agency_key, generation, piece, now) for piece in slices]
-    return len(keys) - len(_cached(keys))
-
-
 def prefetch(
     client: seeker_api.SeekerLeadsClient,
     *,
@@ -203,23 +196,50 @@ def prefetch(
     generation: int,
     start: datetime,
     end: datetime,
-    round_seconds: float,
-) -> None:
+    round_seconds: float | None,
+) -> bool:
     """Read the missing slices of [start, end) ahead, as many at once as the API's limit
-    allows, each such round within a deadline of its own (`round_seconds`): a long period (an
-    export's) takes as many rounds as it needs, yet a stalled upstream still ends it within
-    one round. Raises the client's LeadsApiError."""
+    allows (a round), the token first.
+
+    With `round_seconds` (the worker), each step has a deadline of its own: a long period
+    takes the rounds it needs, yet a stalled upstream ends it within one. Without (a request),
+    all share the current deadline, and when it runs out the read stops there: False, the
+    slices read so far stay cached for whoever goes on. True when every slice is cached.
+    Raises the client's LeadsApiError for a fault (an error, not the time running out)."""
     now = int(timezone.now().timestamp())
     slices = slices_of(math.floor(start.timestamp()), math.ceil(end.timestamp()), now)
     keys = {piece: _key(agency_key, generation, piece, now) for piece in slices}
     found = _cached(keys.values())
     missing = [piece for piece in slices if keys[piece] not in found]
-    if missing:
-        with deadlines.deadline_scope(round_seconds, replace=True):
-            client.token_ready()
+    if not missing:
+        return True
+    steps: list[Callable[[], object]] = [client.token_ready]
     for group in itertools.batched(missing, seeker_api.CONCURRENCY_LIMIT):
-        with deadlines.deadline_scope(round_seconds, replace=True), _lock(agency_key):
-            _read(client, keys, list(group), now)
+        steps.append(functools.partial(_locked_read, client, keys, list(group), now, agency_key))
+    for step in steps:
+        if round_seconds is not None:
+            with deadlines.deadline_scope(round_seconds, replace=True):
+                step()
+            continue
+        try:
+            step()
+        except LeadsApiUnavailable:
+            left = deadlines.seconds_left()
+            if left is not None and left <= 0:
+                return False  # the request's time is up, not the upstream
+            raise
+    return True
+
+
+def _locked_read(
+    client: seeker_api.SeekerLeadsClient,
+    keys: dict[Slice, str],
+    missing: list[Slice],
+    now: int,
+    agency_key: str,
+) -> None:
+    with _lock(agency_key):
+        _read(client, keys, missing, now)
 
 
 def keep_warm(client: seeker_api.SeekerLeadsClient, *, agency_key: str) -> int:

@@ -142,36 +142,23 @@ def _period_of(criteria: SearchCriteria | None) -> tuple[datetime, datetime]:
     return (criteria.start, criteria.end) if criteria is not None else _recent_window()
 
 
-def period_read_is_long(*, agency: Agency, criteria: SearchCriteria | None) -> bool:
-    """Seeker Leads: reading the period of a list (None: a listing's page) would take more
-    than one round of the API's limit (more slices to read than requests it allows at once),
-    so its export is the worker's job from the start. Always False on GSL v2 (a call a page)."""
+def period_read_ahead(*, agency: Agency, criteria: SearchCriteria | None, in_request: bool) -> bool:
+    """Seeker Leads: read the period of a list (None: a listing's page) ahead of its first
+    page, a round of the API's limit at a time (an export: page 1 holds the total, so on a
+    feed it is the whole period). In a request the rounds share the request's deadline and
+    the read stops when it runs out: False, the worker goes on. In the worker each round has
+    a page's deadline of its own, so a long period is not cut at one deadline. True when the
+    period is read; always on GSL v2 (a call a page). Raises LeadsApiError for a fault."""
     if not agency.is_seeker:
-        return False
+        return True
     start, end = _period_of(criteria)
-    missing = seeker_windows.missing_slices(
-        agency_key=_agency_key(agency),
-        generation=generation_get(_generation_key(agency)),
-        start=start,
-        end=end,
-    )
-    return missing > seeker_api.CONCURRENCY_LIMIT
-
-
-def period_prefetch(*, agency: Agency, criteria: SearchCriteria | None) -> None:
-    """Seeker Leads: read the period of a list (None: a listing's page) ahead, a round of the
-    API's limit at a time, each round within a page's deadline (an export's first page, so that
-    a long period is not cut at one deadline). Nothing to do on GSL v2."""
-    if not agency.is_seeker:
-        return
-    start, end = _period_of(criteria)
-    seeker_windows.prefetch(
+    return seeker_windows.prefetch(
         _seeker(agency),
         agency_key=_agency_key(agency),
         generation=generation_get(_generation_key(agency)),
         start=start,
         end=end,
-        round_seconds=settings.LEADS_API_PAGE_DEADLINE,
+        round_seconds=None if in_request else settings.LEADS_API_PAGE_DEADLINE,
     )
 
 

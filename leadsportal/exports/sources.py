@@ -11,8 +11,7 @@ from leadsportal.agencies.models import Agency
 from leadsportal.agencies.upstream import (
     leads_search,
     listing_leads,
-    period_prefetch,
-    period_read_is_long,
+    period_read_ahead,
 )
 from leadsportal.dashboard.query import LeadQuery
 from leadsportal.exports.fetching import FetchPage, local_pages_fetcher
@@ -38,7 +37,7 @@ def list_pages(*, agency: Agency, query: LeadQuery) -> FetchPage:
     def fetch(page: PageRequest) -> LeadPage:
         if page.index == 1:
             # Seeker Leads: the period read ahead, a round at a time (page 1 holds the total).
-            period_prefetch(agency=agency, criteria=query.criteria)
+            period_read_ahead(agency=agency, criteria=query.criteria, in_request=False)
         return leads_search(
             agency=agency, family=query.tab.family, criteria=query.criteria, page=page
         )
@@ -46,10 +45,12 @@ def list_pages(*, agency: Agency, query: LeadQuery) -> FetchPage:
     return fetch
 
 
-def list_read_is_long(*, agency: Agency, query: LeadQuery) -> bool:
-    """Page 1 of this list's export could not be read within one request's deadline (a long
-    period on Seeker Leads, not cached): the worker prepares the file from the start."""
-    return not query.local.active and period_read_is_long(agency=agency, criteria=query.criteria)
+def list_read_ahead(*, agency: Agency, query: LeadQuery) -> bool:
+    """In the request, before page 1: whether this list can be read within the request's
+    deadline (False: a long period on Seeker Leads, read so far; the worker goes on)."""
+    return query.local.active or period_read_ahead(
+        agency=agency, criteria=query.criteria, in_request=True
+    )
 
 
 def listing_pages(*, agency: Agency, classified_id: int) -> FetchPage:
@@ -57,12 +58,12 @@ def listing_pages(*, agency: Agency, classified_id: int) -> FetchPage:
 
     def fetch(page: PageRequest) -> LeadPage:
         if page.index == 1:
-            period_prefetch(agency=agency, criteria=None)
+            period_read_ahead(agency=agency, criteria=None, in_request=False)
         return listing_leads(agency=agency, classified_id=classified_id, page=page)
 
     return fetch
 
 
-def listing_read_is_long(*, agency: Agency) -> bool:
-    """As `list_read_is_long`, for a listing's export."""
-    return period_read_is_long(agency=agency, criteria=None)
+def listing_read_ahead(*, agency: Agency) -> bool:
+    """As `list_read_ahead`, for a listing's export."""
+    return period_read_ahead(agency=agency, criteria=None, in_request=True)

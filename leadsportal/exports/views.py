@@ -17,6 +17,7 @@ import contextvars
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -56,9 +57,9 @@ from leadsportal.exports.files import export_file_chunks
 from leadsportal.exports.models import ExportFormat, ExportRecord, ExportStatus
 from leadsportal.exports.sources import (
     list_pages,
-    list_read_is_long,
+    list_read_ahead,
     listing_pages,
-    listing_read_is_long,
+    listing_read_ahead,
 )
 from leadsportal.exports.tasks import export_build
 from leadsportal.exports.writers import CONTENT_TYPES
@@ -118,12 +119,13 @@ def _start_export(
     list_query: str,
     fetch: FetchPage,
     back_url: str,
-    long_read: bool = False,
+    read_ahead: Callable[[], bool] = lambda: True,
 ) -> HttpResponse:
     """Record the attempt and fetch page 1 (an error page if that fails); then build the file
     here and send it, or, for a list of more than LEADS_EXPORT_BACKGROUND_PAGES pages, queue it
-    for the worker and send the person to its progress page. A list whose page 1 alone is a
-    long read (`long_read`: a long period on Seeker Leads) is queued without reading it here."""
+    for the worker and send the person to its progress page. A list whose page 1 cannot be
+    read within the request's deadline (`read_ahead` False: a long period on Seeker Leads,
+    read so far) is queued for the worker as well."""
     started = time.monotonic()
     record = ExportRecord.objects.create(
         user=request.user,
@@ -137,13 +139,11 @@ def _start_export(
         list_query=list_query,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
-    if long_read:
-        return _queue_export(request, record, first=None, started=started, back_url=back_url)
     fetcher = PageFetcher(
         fetch, limiter=limiter_for(request.agency), context=contextvars.copy_context()
     )
     try:
-        first = fetcher.first()
+        first = fetcher.first() if read_ahead() else None
     except LeadsApiError as error:
         logger.warning(
             "export could not start",
@@ -159,7 +159,7 @@ def _start_export(
         return _error_page(
             request, message=error.user_message, status=error.page_status, back_url=back_url
         )
-    if runs_in_background(first):
+    if first is None or runs_in_background(first):
         return _queue_export(request, record, first=first, started=started, back_url=back_url)
     ExportRecord.objects.filter(pk=record.pk).update(expected_count=first.count)
     record.expected_count = first.count
@@ -286,7 +286,7 @@ def export_leads(request: AgencyRequest, family_slug: str = "") -> HttpResponse:
         list_query=urlencode(query.filters(explicit_dates=True)),
         fetch=list_pages(agency=request.agency, query=query),
         back_url=back_url,
-        long_read=list_read_is_long(agency=request.agency, query=query),
+        read_ahead=lambda: list_read_ahead(agency=request.agency, query=query),
     )
 
 
@@ -312,7 +312,7 @@ def export_classified_leads(request: AgencyRequest, classified_id: int) -> HttpR
         list_query="",
         fetch=listing_pages(agency=request.agency, classified_id=classified_id),
         back_url=back_url,
-        long_read=listing_read_is_long(agency=request.agency),
+        read_ahead=lambda: listing_read_ahead(agency=request.agency),
     )
 
 

@@ -263,37 +263,52 @@ def test_when_the_task_queue_is_down_the_person_is_told(manager, long_list):
     assert record.status == "failed" and record.pk not in queued_exports()
 
 
-def test_a_long_period_on_seeker_leads_goes_to_the_worker_without_being_read_in_the_request(
-    login, bordeaux, seeker_state
+def test_a_long_period_on_seeker_leads_that_the_request_cannot_read_goes_to_the_worker(
+    login, bordeaux, seeker_state, settings
 ):
-    """On a feed, page 1 of a 60-day export is the whole period (about 14 slices, more than
-    one round of the API's limit): the click queues the job at once, the worker reads it."""
+    """On a feed, page 1 of a 60-day export is the whole period (about 16 slices, two rounds of
+    the API's limit). When the upstream is too slow to read it within the request's deadline,
+    the click hands the rest to the worker rather than failing."""
     from tests.fixtures import BORDEAUX_CLIENT, UpstreamCase
 
+    settings.LEADS_API_PAGE_DEADLINE = 3.0
     manager = login("manager.bordeaux", (bordeaux, "manager"))
     case = UpstreamCase("seeker", bordeaux, bordeaux, seeker_state, BORDEAUX_CLIENT[0])
     start, end = window(60)
     expected = case.expected(LeadFamily.ALL, criteria_for(start, end))
     assert 0 < expected.count <= 1000  # not a long list by its count: by its period
-    calls = seeker_state.api_requests(BORDEAUX_CLIENT[0])
+    seeker_state.configure(latency_ms=1000)  # each call a third of the deadline
     record = start_background_export(
         manager.client, f"/exports/leads/?start={start}&end={end}&format=csv"
     )
-    assert seeker_state.api_requests(BORDEAUX_CLIENT[0]) == calls  # nothing read in the click
+    assert record.expected_count is None  # the total is not known yet
     progress = html.unescape(manager.client.get(f"/exports/{record.pk}/").content.decode())
     assert "Les exports d'une longue période sont préparés en arrière-plan" in progress
     assert "Lecture des leads de la période…" in progress
 
-    run_queued_export(record)
+    run_queued_export(record)  # each round within a deadline of its own
     assert record.status == "completed" and record.expected_count == expected.count
-    data = body(manager.client.get(f"/exports/{record.pk}/fichier/"))
-    rows = read_csv(data, excel_fr=False)
-    assert [row[0] for row in rows[1:]] != [] and len(rows) == 1 + expected.count
+    rows = read_csv(body(manager.client.get(f"/exports/{record.pk}/fichier/")), excel_fr=False)
+    assert len(rows) == 1 + expected.count
 
 
-def test_a_short_period_on_seeker_leads_is_built_in_the_request(login, bordeaux, seeker_state):
+def test_a_long_period_on_seeker_leads_read_in_time_is_built_in_the_request(
+    login, bordeaux, seeker_state
+):
     manager = login("manager.bordeaux", (bordeaux, "manager"))
-    start, end = window(7)
+    start, end = window(60)
     response = manager.client.get(f"/exports/leads/?start={start}&end={end}&format=csv")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_a_seeker_export_that_meets_a_fault_at_once_says_so_in_the_request(
+    login, bordeaux, seeker_state
+):
+    manager = login("manager.bordeaux", (bordeaux, "manager"))
+    seeker_state.configure(fault_next=1000, fault_mode="error500")
+    start, end = window(60)
+    response = manager.client.get(f"/exports/leads/?start={start}&end={end}&format=csv")
+    assert response.status_code == 502
+    assert ExportRecord.objects.get().status == "failed"
+    assert not queued_exports()
