@@ -8,11 +8,9 @@ before it expires. Everything about the wire format is in `contract.py`.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import hashlib
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +44,7 @@ from leadsportal.leads_api.errors import (
     LeadsApiUnavailable,
     LeadsApiValidationError,
 )
-from leadsportal.lib import deadlines, request_metrics
+from leadsportal.lib import deadlines, request_metrics, retries
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +57,6 @@ TOKEN_WAIT_SECONDS: Final = 5.0
 TOKEN_FAILURE_SECONDS: Final = 5
 # A Retry-After longer than this is reported to the user rather than waited for in a request.
 MAX_RETRY_AFTER_SECONDS: Final = 5.0
-BACKOFF_BASE_SECONDS: Final = 0.2
-# Under a deadline, a call that would have less than this left is not started.
-MIN_CALL_SECONDS: Final = 0.05
 POOL_SIZE: Final = 16
 
 
@@ -92,35 +87,6 @@ def credentials_for(client_id: str, client_secret: str, base_url: str = "") -> A
         base_url=base,
         token_url=default_token_url(base),
     )
-
-
-def _retry_after_seconds(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _backoff(attempt: int) -> float:
-    return float(BACKOFF_BASE_SECONDS * (2**attempt) * (0.5 + random.random()))
-
-
-def _slept_within_deadline(seconds: float) -> bool:
-    """Sleep before a retry, unless the retry could not even start within the deadline."""
-    left = deadlines.seconds_left()
-    if left is not None and seconds + MIN_CALL_SECONDS > left:
-        return False
-    if seconds > 0:
-        time.sleep(seconds)
-    return True
 
 
 def _dropped_connection(exc: requests.RequestException) -> bool:
@@ -246,7 +212,7 @@ class LeadsApiClient:
         except LeadsApiError as exc:
             left = deadlines.seconds_left()
             # A fetch cut short by this request's own deadline says nothing to other requests.
-            if left is None or left >= MIN_CALL_SECONDS:
+            if left is None or left >= deadlines.MIN_CALL_SECONDS:
                 kind = "auth" if isinstance(exc, LeadsApiAuthError) else "unavailable"
                 cache.set(self._token_failure_key, kind, timeout=TOKEN_FAILURE_SECONDS)
             raise
@@ -334,7 +300,7 @@ class LeadsApiClient:
                 if (
                     retry_stalls
                     and attempt < min(self.max_retries, 1)
-                    and _slept_within_deadline(_backoff(attempt + 1))
+                    and deadlines.sleep_within(retries.backoff_seconds(attempt + 1))
                 ):
                     attempt += 1
                     continue
@@ -344,8 +310,12 @@ class LeadsApiClient:
                 # A pooled connection that the upstream closed as we reused it (its keep-alive
                 # ran out) says nothing about the upstream's health: retry at once on a new
                 # connection instead of sleeping 0.2-0.6 s.
-                pause = 0.0 if attempt == 0 and _dropped_connection(exc) else _backoff(attempt + 1)
-                if attempt < self.max_retries and _slept_within_deadline(pause):
+                pause = (
+                    0.0
+                    if attempt == 0 and _dropped_connection(exc)
+                    else retries.backoff_seconds(attempt + 1)
+                )
+                if attempt < self.max_retries and deadlines.sleep_within(pause):
                     attempt += 1
                     continue
                 raise LeadsApiUnavailable(f"{route}: {type(exc).__name__}") from exc
@@ -357,10 +327,12 @@ class LeadsApiClient:
                 token_refreshed = True
                 continue
             if response.status_code in RETRYABLE_STATUSES and attempt < self.max_retries:
-                wait = _retry_after_seconds(response) if response.status_code == 429 else None
+                wait = (
+                    retries.retry_after_seconds(response) if response.status_code == 429 else None
+                )
                 if wait is None or wait <= MAX_RETRY_AFTER_SECONDS:
-                    pause = wait if wait is not None else _backoff(attempt + 1)
-                    if _slept_within_deadline(pause):
+                    pause = wait if wait is not None else retries.backoff_seconds(attempt + 1)
+                    if deadlines.sleep_within(pause):
                         attempt += 1
                         continue
             if response.status_code >= 400:
@@ -375,7 +347,7 @@ class LeadsApiClient:
         left = deadlines.seconds_left()
         if left is None:
             return self.timeout
-        if left < MIN_CALL_SECONDS:
+        if left < deadlines.MIN_CALL_SECONDS:
             raise LeadsApiUnavailable(f"{route}: the request's upstream deadline has passed")
         return (min(self.timeout[0], left), min(self.timeout[1], left))
 
@@ -406,7 +378,7 @@ class LeadsApiClient:
             return LeadsApiNotFound(detail, problem=problem)
         if status == 429:
             return LeadsApiRateLimited(
-                detail, problem=problem, retry_after=_retry_after_seconds(response)
+                detail, problem=problem, retry_after=retries.retry_after_seconds(response)
             )
         if status >= 500:
             return LeadsApiUnavailable(detail, problem=problem)

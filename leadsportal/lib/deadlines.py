@@ -41,3 +41,17 @@ def seconds_left() -> float | None:
     """What is left of the current scope's budget (may be ≤ 0), or None outside any scope."""
     ends_at = _ends_at.get()
     return None if ends_at is None else ends_at - time.monotonic()
+
+
+# Under a deadline, a call that would have less than this left is not started.
+MIN_CALL_SECONDS = 0.05
+
+
+def sleep_within(seconds: float) -> bool:
+    """Sleep before a retry, unless the retry could not even start within the deadline."""
+    left = seconds_left()
+    if left is not None and seconds + MIN_CALL_SECONDS > left:
+        return False
+    if seconds > 0:
+        time.sleep(seconds)
+    return True

@@ -16,11 +16,9 @@ the wire format is in `contract.py`; `mapping.py` reads the leads as the dashboa
 from __future__ import annotations
 
 import contextvars
-import email.utils
 import functools
 import logging
 import platform
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -43,7 +41,7 @@ from leadsportal.leads_api.errors import (
     LeadsApiUnavailable,
     LeadsApiValidationError,
 )
-from leadsportal.lib import deadlines, request_metrics
+from leadsportal.lib import deadlines, request_metrics, retries
 from leadsportal.seeker_api import contract, mapping
 from leadsportal.seeker_api.contract import (
     LeadsPage,
@@ -63,9 +61,6 @@ CLIENT_VERSION: Final = "0.1.0"
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 # A Retry-After longer than this is reported to the person rather than waited for.
 MAX_RETRY_AFTER_SECONDS: Final = 5.0
-BACKOFF_BASE_SECONDS: Final = 0.2
-# Under a deadline, a call that would have less than this left is not started.
-MIN_CALL_SECONDS: Final = 0.05
 # Room for the whole limit in flight, and a spare connection.
 POOL_SIZE: Final = contract.CONCURRENCY_LIMIT + 2
 
@@ -112,35 +107,6 @@ def default_user_agent() -> str:
     """software/version, then the runtime's: one token per part, no space or slash inside."""
     python = platform.python_version()
     return f"leadsportal/{CLIENT_VERSION} Python/{python} requests/{requests.__version__}"
-
-
-def _retry_after_seconds(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _backoff(attempt: int) -> float:
-    return float(BACKOFF_BASE_SECONDS * (2**attempt) * (0.5 + random.random()))
-
-
-def _slept_within_deadline(seconds: float) -> bool:
-    """Sleep before a retry, unless the retry could not even start within the deadline."""
-    left = deadlines.seconds_left()
-    if left is not None and seconds + MIN_CALL_SECONDS > left:
-        return False
-    if seconds > 0:
-        time.sleep(seconds)
-    return True
 
 
 def _json(response: requests.Response) -> Any:
@@ -465,7 +431,7 @@ class SeekerLeadsClient:
                 if (
                     idempotent
                     and attempt < min(self.max_retries, 1)
-                    and _slept_within_deadline(_backoff(attempt + 1))
+                    and deadlines.sleep_within(retries.backoff_seconds(attempt + 1))
                 ):
                     attempt += 1
                     continue
@@ -475,7 +441,7 @@ class SeekerLeadsClient:
                 if (
                     idempotent
                     and attempt < self.max_retries
-                    and _slept_within_deadline(_backoff(attempt + 1))
+                    and deadlines.sleep_within(retries.backoff_seconds(attempt + 1))
                 ):
                     attempt += 1
                     continue
@@ -497,10 +463,12 @@ class SeekerLeadsClient:
             # A 429 was refused before any work: safe to resend even when the call is not.
             retry = status == 429 or (idempotent and status in RETRYABLE_STATUSES)
             if retry and attempt < self.max_retries:
-                wait_for = _retry_after_seconds(response) if status in (429, 503) else None
+                wait_for = retries.retry_after_seconds(response) if status in (429, 503) else None
                 if wait_for is None or wait_for <= MAX_RETRY_AFTER_SECONDS:
-                    pause = wait_for if wait_for is not None else _backoff(attempt + 1)
-                    if _slept_within_deadline(pause):
+                    pause = (
+                        wait_for if wait_for is not None else retries.backoff_seconds(attempt + 1)
+                    )
+                    if deadlines.sleep_within(pause):
                         attempt += 1
                         continue
             raise self._error_for(response, route)
@@ -520,7 +488,7 @@ class SeekerLeadsClient:
         left = deadlines.seconds_left()
         if left is None:
             return self.timeout
-        if left < MIN_CALL_SECONDS:
+        if left < deadlines.MIN_CALL_SECONDS:
             raise LeadsApiUnavailable(f"seeker {route}: the request's upstream deadline has passed")
         return (min(self.timeout[0], left), min(self.timeout[1], left))
 
@@ -553,7 +521,7 @@ class SeekerLeadsClient:
             return LeadsApiNotFound(detail, problem=problem)
         if status == 429:
             return LeadsApiRateLimited(
-                detail, problem=problem, retry_after=_retry_after_seconds(response)
+                detail, problem=problem, retry_after=retries.retry_after_seconds(response)
             )
         if status >= 500:
             return LeadsApiUnavailable(detail, problem=problem)

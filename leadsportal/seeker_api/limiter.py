@@ -24,8 +24,6 @@ from leadsportal.lib import deadlines
 # Arrivals spread over the network by a few tens of milliseconds at most.
 WINDOW_MARGIN: Final = 1.25
 POLL_SECONDS: Final = 0.05
-# Under a deadline, a request with less than this left is not started.
-MIN_CALL_SECONDS: Final = 0.05
 
 
 class ConcurrencyLimit:
@@ -57,7 +55,7 @@ class ConcurrencyLimit:
                 if wait == 0.0:
                     break
                 left = deadlines.seconds_left()
-                if left is not None and left < MIN_CALL_SECONDS:
+                if left is not None and left < deadlines.MIN_CALL_SECONDS:
                     raise LeadsApiUnavailable("seeker: the deadline passed waiting for a slot")
                 # An answer coming back notifies; a window sliding on does not.
                 timeout = POLL_SECONDS if wait is None else wait

@@ -40,8 +40,6 @@ WAIT_SECONDS: Final = 5.0
 POLL_SECONDS: Final = 0.05
 # After a failed fetch, others fail at once for this long instead of asking again in turn.
 FAILURE_SECONDS: Final = {"auth": 60, "unavailable": 5}
-# Under a deadline, a fetch with less than this left is not started.
-MIN_CALL_SECONDS: Final = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +172,7 @@ class SharedToken:
         except LeadsApiError as exc:
             left = deadlines.seconds_left()
             # A fetch cut short by this request's own deadline says nothing to other requests.
-            if left is None or left >= MIN_CALL_SECONDS:
+            if left is None or left >= deadlines.MIN_CALL_SECONDS:
                 kind = "auth" if isinstance(exc, LeadsApiAuthError) else "unavailable"
                 cache.set(self.failure_key, kind, timeout=FAILURE_SECONDS[kind])
             raise
