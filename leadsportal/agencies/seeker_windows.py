@@ -57,6 +57,7 @@ SETTLE_SECONDS: Final = 300
 CLOCK_MARGIN_SECONDS: Final = 60
 # An agency's lists count as in use this long after one was read (the watcher keeps them warm).
 IN_USE_SECONDS: Final = 1800
+IN_USE_MARK_EVERY_SECONDS: Final = 60
 # The watcher reads a closed day again when its entry has less than this left (two polls).
 WARM_AHEAD_SECONDS: Final = 60
 
@@ -153,9 +154,12 @@ def window_leads(
     low, high = math.floor(start.timestamp()), math.ceil(end.timestamp())
     slices = slices_of(low, high, now)
     keys = {piece: _key(agency_key, generation, piece, now) for piece in slices}
-    if not cache.touch(_in_use_key(agency_key), IN_USE_SECONDS):
-        cache.set(_in_use_key(agency_key), True, timeout=IN_USE_SECONDS)
-    found = _cached(keys.values())
+    raw = cache.get_many([*keys.values(), _in_use_key(agency_key)])
+    marked = raw.get(_in_use_key(agency_key))
+    if not isinstance(marked, int) or marked < now - IN_USE_MARK_EVERY_SECONDS:
+        # Marked again only now and then: a list's several reads do not each write.
+        cache.set(_in_use_key(agency_key), now, timeout=IN_USE_SECONDS)
+    found = _entries(raw, keys.values())
     if any(key not in found for key in keys.values()):
         with _lock(agency_key):
             found.update(_cached(key for key in keys.values() if key not in found))
@@ -168,9 +172,14 @@ def window_leads(
 
 
 def _cached(keys: Iterable[str]) -> dict[str, _Entry]:
+    wanted = list(keys)
+    return _entries(cache.get_many(wanted), wanted)
+
+
+def _entries(raw: dict[str, object], keys: Iterable[str]) -> dict[str, _Entry]:
     entries = {}
-    for key, value in cache.get_many(list(keys)).items():
-        entry = _entry(value)
+    for key in keys:
+        entry = _entry(raw.get(key))
         if entry is not None:
             entries[key] = entry
     return entries
@@ -266,6 +275,12 @@ def keep_warm(client: seeker_api.SeekerLeadsClient, *, agency_key: str) -> int:
     return len(due)
 
 
+def is_expired(lead: Lead, now: datetime) -> bool:
+    """Past its TTL a Seeker lead "must be deleted from all systems": never shown again."""
+    expires = lead.meta.expiration_date
+    return expires is not None and expires <= now
+
+
 def _newest_first(
     slices: Iterable[tuple[Lead, ...]], *, start: datetime, end: datetime, now: datetime
 ) -> tuple[Lead, ...]:
@@ -274,8 +289,7 @@ def _newest_first(
         for lead in leads:
             if not start <= lead.meta.creation_date < end:
                 continue
-            expires = lead.meta.expiration_date
-            if expires is not None and expires <= now:
+            if is_expired(lead, now):
                 continue
             unique.setdefault(lead.lead_id, lead)
     return tuple(

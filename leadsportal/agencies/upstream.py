@@ -361,9 +361,7 @@ def _lead_getter(agency: Agency) -> Callable[[str], Lead]:
 
         def seeker_lead(lead_id: str) -> Lead:
             lead = seeker_api.to_lead(client.get_lead(lead_id))
-            expires = lead.meta.expiration_date
-            if expires is not None and expires <= timezone.now():
-                # Past its TTL the lead "must be deleted from all systems": as if unknown.
+            if seeker_windows.is_expired(lead, timezone.now()):
                 raise LeadsApiNotFound(f"lead {lead_id}: past its TTL")
             return lead
 
