@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,7 +31,11 @@ from leadsportal.dashboard.forms import (
     StatusForm,
 )
 from leadsportal.dashboard.marks import lead_page_marks
-from leadsportal.dashboard.pages import BACK_PARAMETER, checked_lead_id, safe_back_url
+from leadsportal.dashboard.pages import (
+    BACK_PARAMETER,
+    checked_lead_id,
+    lead_detail_url,
+)
 from leadsportal.dashboard.panels import followup_panel_build
 from leadsportal.dashboard.tables import AllLeadTable
 from leadsportal.followup.fingerprints import (
@@ -58,15 +61,6 @@ from leadsportal.watch.assignment import assignment_announce
 logger = logging.getLogger(__name__)
 
 
-def _detail_url(request: HttpRequest, lead_id: str) -> str:
-    """The lead's page, keeping the list the person came from when it is one of ours."""
-    url = reverse("dashboard:lead_detail", args=[lead_id])
-    back = request.POST.get(BACK_PARAMETER, "")
-    if back and safe_back_url(request, back) == back:
-        return f"{url}?{urlencode({BACK_PARAMETER: back})}"
-    return url
-
-
 def _panel_response(
     request: AgencyRequest,
     lead_id: str,
@@ -87,7 +81,7 @@ def _panel_response(
         error=error,
         **forms,  # type: ignore[arg-type]
     )
-    context = {"panel": panel, "detail_url": _detail_url(request, lead_id)}
+    context = {"panel": panel, "detail_url": lead_detail_url(request, lead_id)}
     if getattr(request, "htmx", False):
         # htmx swaps only successful responses: errors come with 200 and say so in the fragment.
         return render(request, "dashboard/followup/_panel.html", context)
@@ -127,7 +121,7 @@ def _change(
     if getattr(request, "htmx", False):
         return _panel_response(request, lead_id, followup, saved=saved)
     messages.success(request, saved)
-    return HttpResponseRedirect(_detail_url(request, lead_id), status=303)
+    return HttpResponseRedirect(lead_detail_url(request, lead_id), status=303)
 
 
 @require_POST

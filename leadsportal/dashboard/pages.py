@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -110,3 +111,13 @@ def safe_back_url(request: HttpRequest, candidate: str) -> str:
     ):
         return candidate
     return reverse("dashboard:leads")
+
+
+def lead_detail_url(request: HttpRequest, lead_id: str) -> str:
+    """The lead's page, keeping the list the person came from (a form's `back`) when it is one
+    of ours: where a follow-up form sends the person back without JavaScript."""
+    url = reverse("dashboard:lead_detail", args=[lead_id])
+    back = request.POST.get(BACK_PARAMETER, "")
+    if back and safe_back_url(request, back) == back:
+        return f"{url}?{urlencode({BACK_PARAMETER: back})}"
+    return url

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +31,9 @@ from leadsportal.dashboard.pages import (
     ListResult,
     checked_lead_id,
     fetch_page,
+    lead_detail_url,
     pagination,
     respond,
-    safe_back_url,
 )
 from leadsportal.dashboard.query import DEFAULT_PAGE_SIZE
 from leadsportal.dashboard.reminder_blocks import reminder_block_build
@@ -62,15 +61,6 @@ from leadsportal.leads_api import LeadFamily, LeadPage, LeadsApiError, PageReque
 from leadsportal.watch.tasks import reminder_due_later
 
 
-def _detail_url(request: HttpRequest, lead_id: str) -> str:
-    """The lead's page, keeping the list the person came from when it is one of ours."""
-    url = reverse("dashboard:lead_detail", args=[lead_id])
-    back = request.POST.get(BACK_PARAMETER, "")
-    if back and safe_back_url(request, back) == back:
-        return f"{url}?{urlencode({BACK_PARAMETER: back})}"
-    return url
-
-
 def _block_response(
     request: AgencyRequest,
     lead_id: str,
@@ -89,7 +79,7 @@ def _block_response(
             back_url=request.POST.get(BACK_PARAMETER, ""),
             **block,
         ),
-        "detail_url": _detail_url(request, lead_id),
+        "detail_url": lead_detail_url(request, lead_id),
     }
     if getattr(request, "htmx", False):
         context["timeline"] = lead_timeline(
@@ -104,7 +94,7 @@ def _done(request: AgencyRequest, lead_id: str, followup: LeadFollowup, saved: s
     if getattr(request, "htmx", False):
         return _block_response(request, lead_id, followup, saved=saved)
     messages.success(request, saved)
-    return HttpResponseRedirect(_detail_url(request, lead_id), status=303)
+    return HttpResponseRedirect(lead_detail_url(request, lead_id), status=303)
 
 
 def _due_said(reminder: Reminder) -> str:
@@ -335,4 +325,4 @@ def contact_outcome(request: AgencyRequest, lead_id: str, attempt_id: int) -> Ht
         timeline = lead_timeline(agency=request.agency, lead_id=lead_id, followup=followup)
         return render(request, "dashboard/timeline/_timeline.html", {"timeline": timeline})
     messages.success(request, _("Résultat enregistré."))
-    return HttpResponseRedirect(_detail_url(request, lead_id), status=303)
+    return HttpResponseRedirect(lead_detail_url(request, lead_id), status=303)
