@@ -156,11 +156,7 @@ def _follow_up_change(
         rows, created = _followups(agency, leads)
         snapshot = _snapshot(rows)
         changed = sum(1 for row in rows if change(row))
-        events = list(
-            FollowupEvent.objects.filter(
-                id__gt=before_events, followup__in=rows, actor=actor
-            ).values_list("id", flat=True)
-        )
+        events = _events_since(before_events, rows, actor)
     token = _keep_for_undo(
         agency=agency,
         actor=actor,
@@ -168,6 +164,15 @@ def _follow_up_change(
         undo={"rows": snapshot, "events": events, "created": sorted(created)},
     )
     return BulkResult(action=action, changed=changed, selected=len(rows), undo_token=token)
+
+
+def _events_since(before: int, rows: Sequence[LeadFollowup], actor: User) -> list[int]:
+    """The history the change wrote on these follow-ups (what an undo deletes)."""
+    return list(
+        FollowupEvent.objects.filter(id__gt=before, followup__in=rows, actor=actor).values_list(
+            "id", flat=True
+        )
+    )
 
 
 def bulk_assign(
@@ -218,11 +223,7 @@ def bulk_reminder(
             reminder_set(followup=row, created_by=actor, person=person, due_at=due_at, text=text).pk
             for row in rows
         ]
-        events = list(
-            FollowupEvent.objects.filter(
-                id__gt=before_events, followup__in=rows, actor=actor
-            ).values_list("id", flat=True)
-        )
+        events = _events_since(before_events, rows, actor)
     token = _keep_for_undo(
         agency=agency,
         actor=actor,
