@@ -287,14 +287,17 @@ def test_server_errors_are_retried_a_bounded_number_of_times(
     bordeaux: SeekerLeadsClient, seeker_sandbox: Any, faults: int, raises: type[Exception] | None
 ) -> None:
     bordeaux.token.get()
-    seeker_sandbox.configure(fault_next=faults, fault_mode="error500")
     end = at(ANCHOR_TS)
+    start = end - timedelta(days=2)
+    # One page of the feed, whatever the day's seed, so that every call counted is a try.
+    assert 0 < len(expected_ids(seeker_sandbox, BORDEAUX, start, end)) < 100
+    seeker_sandbox.configure(fault_next=faults, fault_mode="error500")
 
     if raises is None:
-        assert bordeaux.window(end - timedelta(days=7), end)
+        assert bordeaux.window(start, end)
     else:
         with pytest.raises(raises):
-            bordeaux.window(end - timedelta(days=7), end)
+            bordeaux.window(start, end)
     assert seeker_sandbox.api_requests(BORDEAUX) == min(faults + 1, 3)
 
 
