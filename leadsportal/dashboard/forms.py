@@ -153,7 +153,10 @@ class LeadListForm(ListingPageForm):
                 "hx-trigger": "focus once, input changed delay:250ms",
                 "hx-target": "#classified-options",
                 "hx-swap": "innerHTML",
-                "hx-sync": "this:replace",
+                # The suggestions asked on focus finish before those of the text typed: an
+                # aborted request is an error in the console (htmx logs it), and dropping a
+                # list of suggestions that is already on its way saves nothing.
+                "hx-sync": "this:queue last",
                 # Not inherited from the filters' form: suggestions are no page of the history,
                 # and no reason to show the page's progress bar.
                 "hx-push-url": "false",
