@@ -71,7 +71,9 @@ def test_the_default_list_of_a_busy_agency_costs_at_most_two_calls_once_its_past
     agent, busy
 ):
     expected = busy.expected(LeadFamily.ALL, default_criteria())
-    assert expected.count >= 450  # the agency gets about 500 leads a week
+    # The agency gets about 500 leads a week; the default list holds fewer just after midnight in
+    # Paris, when its 7 days are 6 and a few minutes.
+    assert expected.count >= 350
 
     html = agent.client.get("/leads/").content.decode()
     assert total_of(html.split('id="results"', 1)[1]) == expected.count

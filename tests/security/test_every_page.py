@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -32,6 +33,7 @@ from django.urls.exceptions import Resolver404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from leadsportal.agencies.models import Agency, Invitation, Membership
+from leadsportal.dashboard.dates import today_in_paris
 from leadsportal.exports.models import ExportRecord
 from leadsportal.exports.tasks import export_build
 from tests.fixtures import LoggedIn
@@ -379,8 +381,13 @@ def visit_manager_pages(walk: Walk, manager: LoggedIn, sample: Sample, paris: Ag
         data={"list": "/leads/", "scope": "page", "page_lead": [sample.lead_ids[0]]},
     )
     # A list longer than LEADS_EXPORT_BACKGROUND_PAGES: its job (run here), its page, its file.
+    # A month's, over one page of 100 at any hour (just after midnight, the default 7 days
+    # may hold fewer).
+    month = (today_in_paris() - timedelta(days=29)).isoformat()
     with override_settings(LEADS_EXPORT_BACKGROUND_PAGES=1):
-        queued = walk.visit(client, reverse("exports:leads") + "?format=csv", expect=302)
+        queued = walk.visit(
+            client, reverse("exports:leads") + f"?format=csv&start={month}", expect=302
+        )
     export_id = int(queued["Location"].strip("/").rsplit("/", 1)[1])
     export_build.call_local(export_id)
     walk.visit(client, reverse("exports:job", args=[export_id]))
