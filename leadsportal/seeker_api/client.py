@@ -19,6 +19,7 @@ import contextvars
 import functools
 import logging
 import platform
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -63,6 +64,11 @@ RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS: Final = 5.0
 # Room for the whole limit in flight, and a spare connection.
 POOL_SIZE: Final = contract.CONCURRENCY_LIMIT + 2
+# Set in the threads of a window read side by side: once the read has ended (another slice's
+# error, the deadline), nobody waits for their answers, so they send no further request.
+_window_read_ended: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "seeker_window_read_ended", default=None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +262,16 @@ class SeekerLeadsClient:
             max_workers=min(contract.CONCURRENCY_LIMIT, len(slices)),
             thread_name_prefix="seeker-window",
         )
+        ended = threading.Event()
+
+        def read_slice(low: int, high: int) -> tuple[SeekerLead, ...]:
+            _window_read_ended.set(ended)
+            return self.slice_leads(low, high)
+
         try:
             # Each slice runs in a copy of the caller's context: its deadline and request log.
             futures: list[Future[tuple[SeekerLead, ...]]] = [
-                pool.submit(contextvars.copy_context().run, self.slice_leads, low, high)
+                pool.submit(contextvars.copy_context().run, read_slice, low, high)
                 for low, high in slices
             ]
             left = deadlines.seconds_left()
@@ -269,6 +281,7 @@ class SeekerLeadsClient:
                 return_when=FIRST_EXCEPTION,
             )
         finally:
+            ended.set()  # the slices still paging (after an error, or the deadline) stop
             pool.shutdown(wait=False, cancel_futures=True)
         for future in futures:
             if future in done and future.exception() is not None:
@@ -416,6 +429,9 @@ class SeekerLeadsClient:
             started = time.perf_counter()
             try:
                 with self.limit.slot():
+                    ended = _window_read_ended.get()
+                    if ended is not None and ended.is_set():
+                        raise LeadsApiUnavailable(f"seeker {route}: the window's read has ended")
                     started = time.perf_counter()
                     response = self._session.request(
                         method,

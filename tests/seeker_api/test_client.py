@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -110,6 +111,24 @@ def test_92_days_are_read_by_7_day_slices_under_the_limit(
     assert [lead.lead_id for lead in leads] == expected_ids(seeker_sandbox, BORDEAUX, start, end)
     assert 1 < seeker_sandbox.peak_in_flight(BORDEAUX) <= CONCURRENCY_LIMIT
     assert seeker_sandbox.rate_limited(BORDEAUX) == 0
+
+
+def test_once_one_slice_fails_the_others_send_nothing_more(
+    bordeaux: SeekerLeadsClient, seeker_sandbox: Any
+) -> None:
+    bordeaux.token.get()
+    seeker_sandbox.configure(latency_ms=40, fault_next=1, fault_mode="malformed")
+    end = at(ANCHOR_TS)
+    start = end - timedelta(days=92)
+    assert len(expected_ids(seeker_sandbox, BORDEAUX, start, end)) > 14 * 100  # 2 pages a week
+
+    with pytest.raises(LeadsApiMalformedResponse):
+        bordeaux.window(start, end)
+    time.sleep(0.5)  # the answers still on their way come back
+
+    # The first round of slices was in flight when the error came back; none asked its page 2,
+    # and the slices that had not started never did.
+    assert seeker_sandbox.api_requests(BORDEAUX) <= CONCURRENCY_LIMIT
 
 
 def test_the_window_ends_with_the_deadline(
