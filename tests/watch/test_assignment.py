@@ -32,7 +32,8 @@ def manager(agency, login):  # type: ignore[no-untyped-def]
 
 
 def arrive(upstream, count=1, claims=None):  # type: ignore[no-untyped-def]
-    """`count` leads arrive and the watcher sees them."""
+    """`count` leads arrive and the watcher sees them; their ids in the order it handled them
+    (by creation time: leads added within the same second may come in any order)."""
     agency = upstream.agency
     if LiveEvent.objects.filter(agency=agency).count() == 0 and not getattr(agency, "_polled", 0):
         agency_poll(agency=agency)
@@ -44,7 +45,7 @@ def arrive(upstream, count=1, claims=None):  # type: ignore[no-untyped-def]
         claim_window=(lambda a, lead_id, minutes: sink.append((lead_id, minutes))),
     )
     assert set(result.new_lead_ids) == set(ids)
-    return ids
+    return list(result.new_lead_ids)
 
 
 def assignee_of(agency, lead_id):  # type: ignore[no-untyped-def]
