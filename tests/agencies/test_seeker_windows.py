@@ -24,8 +24,15 @@ BUSY_AGENCY_LEADS = 8_600
 
 
 @pytest.fixture
-def busy(settings, db, bordeaux, nantes, seeker_state) -> UpstreamCase:  # type: ignore[no-untyped-def]
+def busy(settings, db, bordeaux, nantes, seeker_state, monkeypatch) -> UpstreamCase:  # type: ignore[no-untyped-def]
     settings.SEEKER_SANDBOX_LEADS_PER_CLIENT = BUSY_AGENCY_LEADS
+    # These tests count calls on an ordinary day: yesterday settled (for 5 minutes after
+    # midnight UTC it is read like today, test_only_todays_slice_is_open), and no midnight
+    # during the test (then today's slice is a new one).
+    monkeypatch.setattr(seeker_windows, "SETTLE_SECONDS", 0)
+    until_midnight = DAY - now_ts() % DAY
+    if until_midnight < 30:
+        time.sleep(until_midnight + 1)
     return UpstreamCase("seeker", bordeaux, nantes, seeker_state, CLIENT_ID)
 
 
